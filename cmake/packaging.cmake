@@ -1,0 +1,1 @@
+# Packaging is filled in by the packaging work; keep a no-op include point.

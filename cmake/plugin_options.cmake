@@ -1,0 +1,2 @@
+# One line per built-in plugin.
+option(STREAMHOST_PLUGIN_DATAGEN "Build the datagen source plugin" ON)
