@@ -1,0 +1,65 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "api/api_types.h"
+#include "api/rate_limiter.h"
+#include "api/router.h"
+#include "common/status.h"
+
+namespace Poco::Net {
+class HTTPServer;
+}
+
+namespace streamhost::api {
+
+struct HttpServerOptions {
+  std::string host = "127.0.0.1";
+  uint16_t port = 8080;  ///< 0: any free port (see HttpServer::port())
+  int threads = 16;
+  int max_queued = 256;
+  int64_t max_body_bytes = 1 << 20;          ///< JSON API bodies
+  int64_t ingest_max_body_bytes = 10 << 20;  ///< BodyKind::kRaw routes
+  std::string tls_cert_file;                 ///< TLS when set (with key)
+  std::string tls_key_file;
+};
+
+/// Looks up a presented API key; nullopt when unknown.
+using Authenticator = std::function<std::optional<Principal>(const std::string& presented_key)>;
+/// Called once per request with the route name ("unmatched" when none), HTTP status and seconds taken.
+using RequestObserver = std::function<void(const std::string& route, const std::string& method, int status,
+                                           double seconds)>;
+
+/// The API and ingest server: Poco's HTTPServer plus the request pipeline
+/// (request id, routing, auth, scopes, rate limits, body limits, JSON errors).
+class HttpServer {
+ public:
+  HttpServer(const Router& router, HttpServerOptions options, Authenticator authenticate, RateLimiter& limiter,
+             RequestObserver observer);
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  Status start();
+  /// Stops accepting, then waits for requests in flight.
+  void stop();
+  uint16_t port() const { return port_; }
+
+  /// Runs the request pipeline on an already-read request (no socket); used by the adapter.
+  struct Pipeline;
+
+ private:
+  const Router& router_;
+  HttpServerOptions options_;
+  Authenticator authenticate_;
+  RateLimiter& limiter_;
+  RequestObserver observer_;
+  std::unique_ptr<Poco::Net::HTTPServer> server_;
+  uint16_t port_ = 0;
+};
+
+}  // namespace streamhost::api

@@ -1,0 +1,144 @@
+#include "api/json.h"
+
+#include <Poco/JSON/Parser.h>
+
+#include <ctime>
+#include <sstream>
+
+#include "api/json_syntax.h"
+
+namespace streamhost::api {
+
+JsonObject newObject() { return new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER); }
+JsonArray newArray() { return new Poco::JSON::Array(Poco::JSON_PRESERVE_KEY_ORDER); }
+
+std::string toJson(const Poco::Dynamic::Var& value) {
+  std::ostringstream out;
+  Poco::JSON::Stringifier::stringify(value, out, 0, -1, Poco::JSON_PRESERVE_KEY_ORDER);
+  return out.str();
+}
+
+Result<Poco::Dynamic::Var> parseJson(const std::string& text) {
+  if (auto err = checkJsonSyntax(text)) {
+    return invalidArgument("malformed JSON: " + err->describe(), "body");
+  }
+  try {
+    Poco::JSON::Parser parser;
+    return parser.parse(text);
+  } catch (const Poco::Exception& e) {
+    // Syntax was checked; what is left is e.g. an integer too large for 64 bits.
+    return invalidArgument("malformed JSON: " + e.message(), "body");
+  }
+}
+
+Result<JsonObject> parseJsonObject(const std::string& body) {
+  if (body.find_first_not_of(" \t\r\n") == std::string::npos) {
+    return invalidArgument("request body is empty; a JSON object is required", "body");
+  }
+  auto v = parseJson(body);
+  if (!v) {
+    return v.status();
+  }
+  if (v->type() != typeid(Poco::JSON::Object::Ptr)) {
+    return invalidArgument("request body must be a JSON object", "body");
+  }
+  return v->extract<Poco::JSON::Object::Ptr>();
+}
+
+ApiResponse jsonResponse(int http_status, const Poco::Dynamic::Var& body) {
+  ApiResponse r;
+  r.status = http_status;
+  r.body = toJson(body);
+  return r;
+}
+
+ApiResponse errorResponse(int http_status, const std::string& code, const std::string& message,
+                          const std::string& field, const std::string& request_id) {
+  JsonObject e = newObject();
+  e->set("code", code);
+  e->set("message", message);
+  if (!field.empty()) {
+    e->set("field", field);
+  }
+  e->set("request_id", request_id);
+  JsonObject root = newObject();
+  root->set("error", e);
+  return jsonResponse(http_status, root);
+}
+
+int httpStatusFor(StatusCode code) {
+  switch (code) {
+    case StatusCode::kOk: return 200;
+    case StatusCode::kInvalidArgument:
+    case StatusCode::kInvalidConfig:
+    case StatusCode::kUnsupported: return 400;
+    case StatusCode::kUnauthenticated: return 401;
+    case StatusCode::kPermissionDenied: return 403;
+    case StatusCode::kNotFound: return 404;
+    case StatusCode::kAlreadyExists:
+    case StatusCode::kConflict:
+    case StatusCode::kBusy:
+    case StatusCode::kInvalidState: return 409;
+    case StatusCode::kGone: return 410;
+    case StatusCode::kTransient:
+    case StatusCode::kBackpressure: return 503;
+    case StatusCode::kFatal:
+    case StatusCode::kInternal: return 500;
+  }
+  return 500;
+}
+
+const char* errorCodeFor(StatusCode code) {
+  switch (code) {
+    case StatusCode::kInvalidArgument:
+    case StatusCode::kInvalidConfig:
+    case StatusCode::kUnsupported: return "validation_error";
+    case StatusCode::kUnauthenticated: return "unauthorized";
+    case StatusCode::kPermissionDenied: return "forbidden";
+    case StatusCode::kNotFound: return "not_found";
+    case StatusCode::kAlreadyExists:
+    case StatusCode::kConflict:
+    case StatusCode::kBusy: return "conflict";
+    case StatusCode::kInvalidState: return "invalid_state";
+    case StatusCode::kGone: return "gone";
+    case StatusCode::kTransient:
+    case StatusCode::kBackpressure: return "unavailable";
+    default: return "internal_error";
+  }
+}
+
+ApiResponse statusResponse(const Status& status, const std::string& request_id) {
+  return errorResponse(httpStatusFor(status.code()), errorCodeFor(status.code()), status.message(), status.field(),
+                       request_id);
+}
+
+JsonObject resourceObject(const std::string& type, const std::string& id, const JsonObject& attributes) {
+  JsonObject d = newObject();
+  d->set("id", id);
+  d->set("type", type);
+  d->set("attributes", attributes);
+  return d;
+}
+
+ApiResponse resourceResponse(int http_status, const std::string& type, const std::string& id,
+                             const JsonObject& attributes, const JsonObject& meta) {
+  JsonObject root = newObject();
+  root->set("data", resourceObject(type, id, attributes));
+  if (meta) {
+    root->set("meta", meta);
+  }
+  return jsonResponse(http_status, root);
+}
+
+std::string formatTime(int64_t unix_ms) {
+  std::time_t secs = static_cast<std::time_t>(unix_ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[40];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  char out[48];
+  std::snprintf(out, sizeof out, "%s.%03dZ", buf, static_cast<int>(unix_ms % 1000));
+  return out;
+}
+
+}  // namespace streamhost::api

@@ -1,0 +1,37 @@
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "config/config.h"
+
+namespace streamhost::app {
+
+/// The command line, parsed without Poco so errors read the same everywhere.
+struct CommandLine {
+  enum class Action { kServe, kCheckConfig, kVersion, kListPlugins, kHelp, kKeysCreate };
+  Action action = Action::kServe;
+  std::filesystem::path config_path;  ///< empty: STREAMHOST_CONFIG or /etc/streamhost/streamhost.yaml if present
+  std::map<std::string, std::string> settings;  ///< --listen, --data-dir, --plugin-dir, --set k=v
+  std::string key_name;                         ///< keys create --name
+  std::vector<std::string> key_scopes;          ///< keys create --scopes a,b
+};
+
+Result<CommandLine> parseCommandLine(const std::vector<std::string>& args);
+std::string usage();
+
+/// Resolves the config path and loads it with the process environment.
+Result<config::Config> loadEffectiveConfig(const CommandLine& cl);
+
+/// The scopes an API key can have.
+const std::vector<std::string>& knownScopes();
+
+/// `keys create`: stores the hash of a new key and returns the key (shown once).
+Result<std::string> createApiKey(const config::Config& config, const std::string& name,
+                                 const std::vector<std::string>& scopes);
+
+}  // namespace streamhost::app

@@ -1,0 +1,11 @@
+#pragma once
+
+#include <string>
+
+namespace streamhost::app {
+
+/// Sends Poco's root logger to stderr, one line per event, as `text`
+/// ("2026-11-28T15:54:58.123Z INFO streamhost.api message") or `json`.
+void configureLogging(const std::string& level, const std::string& format);
+
+}  // namespace streamhost::app

@@ -1,0 +1,77 @@
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+
+namespace streamhost::config {
+
+/// An API key the configuration grants; `key_sha256` is what is compared.
+struct ApiKeyConfig {
+  std::string name;
+  std::string key_sha256;  ///< lower-case hex
+  std::vector<std::string> scopes;
+  bool given_in_plaintext = false;  ///< `key:` was used instead of `key_sha256:`
+};
+
+struct Limits {
+  double api_requests_per_second = 100;  ///< per key; 0 turns rate limiting off
+  int64_t api_burst = 200;
+  int64_t api_max_body_bytes = 1 << 20;
+  int64_t ingest_max_body_bytes = 10 << 20;
+};
+
+struct JournalConfig {
+  int64_t segment_bytes = 64LL << 20;
+  int64_t group_commit_delay_ms = 2;
+  int64_t group_commit_max_bytes = 4LL << 20;
+  int64_t max_pending_bytes = 64LL << 20;
+};
+
+struct TlsConfig {
+  std::string cert_file;  ///< empty: plain HTTP
+  std::string key_file;
+};
+
+/// The daemon's configuration, parsed from YAML and overridden by STREAMHOST_*
+/// environment variables and then by command-line flags, in that order.
+struct Config {
+  std::string listen = "127.0.0.1:8080";
+  std::filesystem::path data_dir = "/var/lib/streamhost";
+  std::filesystem::path plugin_dir = STREAMHOST_DEFAULT_PLUGIN_DIR;
+  std::string store = "sqlite";  ///< or a postgresql:// URI
+  std::vector<ApiKeyConfig> api_keys;
+  Limits limits;
+  JournalConfig journal;
+  TlsConfig tls;
+  std::string log_level = "information";  ///< Poco level names
+  std::string log_format = "text";        ///< text or json
+  int64_t http_threads = 16;
+  int64_t shutdown_timeout_ms = 10000;
+
+  std::string listenHost() const;
+  uint16_t listenPort() const;
+};
+
+/// Loads `path` (may be empty: defaults only). `env` holds the process
+/// environment (STREAMHOST_* keys are read), `flags` holds dotted keys set on
+/// the command line (e.g. {"data_dir", "/tmp/x"}). Relative paths in the file
+/// are resolved against the file's directory; relative paths from env and
+/// flags against the working directory. Errors name the offending key path.
+Result<Config> loadConfig(const std::filesystem::path& path, const std::map<std::string, std::string>& env,
+                          const std::map<std::string, std::string>& flags);
+
+/// Every scalar key path the configuration knows, for help and env mapping.
+const std::vector<std::string>& knownKeys();
+
+/// "limits.api_burst" -> "STREAMHOST_LIMITS_API_BURST".
+std::string envNameFor(const std::string& key_path);
+
+/// Renders the effective configuration (no secrets: key hashes only) as YAML.
+std::string renderConfig(const Config& config);
+
+}  // namespace streamhost::config

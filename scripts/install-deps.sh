@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs what streamhost needs from Debian's packages. Idempotent: when
+# everything is present it only checks, which takes well under a second.
+#   install-deps.sh run    build and run the service
+#   install-deps.sh test   also the servers and tools the tests start
+set -euo pipefail
+
+mode=${1:-test}
+run_pkgs=(build-essential cmake pkg-config ccache libpoco-dev libboost-dev libpq-dev librdkafka-dev
+  libssl-dev libyaml-cpp-dev libsqlite3-dev libmariadb-dev curl)
+test_pkgs=(libgtest-dev libgmock-dev libbenchmark-dev postgresql mariadb-server kcat rpm wrk)
+
+pkgs=("${run_pkgs[@]}")
+if [ "$mode" = test ]; then
+  pkgs+=("${test_pkgs[@]}")
+fi
+
+missing=()
+for p in "${pkgs[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+  sudo="sudo"
+fi
+echo "Installing ${#missing[@]} packages: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "Packages installed."
