@@ -7,22 +7,22 @@
 namespace streamhost::api {
 namespace {
 
+// Empty segments count, so "/api/streams//start" never matches "{id}".
 std::vector<std::string_view> split(std::string_view path) {
   std::vector<std::string_view> parts;
+  if (!path.empty() && path.front() == '/') {
+    path.remove_prefix(1);
+  }
   size_t i = 0;
-  while (i < path.size()) {
-    if (path[i] == '/') {
-      ++i;
-      continue;
-    }
+  while (true) {
     size_t j = path.find('/', i);
     if (j == std::string_view::npos) {
-      j = path.size();
+      parts.push_back(path.substr(i));
+      return parts;
     }
     parts.push_back(path.substr(i, j - i));
-    i = j;
+    i = j + 1;
   }
-  return parts;
 }
 
 bool iequals(std::string_view a, std::string_view b) {
@@ -74,6 +74,9 @@ bool Router::matchPattern(const std::string& pattern, const std::string& path, s
   for (size_t i = 0; i < want.size(); ++i) {
     std::string_view w = want[i];
     if (w.size() > 2 && w.front() == '{' && w.back() == '}') {
+      if (got[i].empty()) {
+        return false;
+      }
       found.emplace(std::string(w.substr(1, w.size() - 2)), std::string(got[i]));
     } else if (w == got[i]) {
       ++literal_segments;

@@ -8,19 +8,35 @@
 #include "api/http_server.h"
 #include "api/key_authenticator.h"
 #include "api/ops_routes.h"
+#include "api/pipeline_routes.h"
+#include "api/connection_routes.h"
+#include "api/stream_routes.h"
+#include "common/clock.h"
 #include "common/crypto.h"
+#include "common/ids.h"
+#include "core/cursor.h"
+#include "core/stream_service.h"
+#include "journal/journal_manager.h"
 #include "metrics/metrics_registry.h"
 #include "plugins/plugin_loader.h"
+#include "runtime/runtime.h"
 #include "store/sqlite_store.h"
 
 namespace streamhost::app {
 
+// Members are declared in dependency order, so they are destroyed in reverse.
 struct Daemon::Parts {
   config::Config config;
+  SystemClock clock;
+  IdGenerator ids;
   store::StorePtr store;
   plugins::PluginRegistry registry;
   plugins::PluginReport report;
   metrics::MetricsRegistry metrics;
+  std::unique_ptr<journal::JournalManager> journals;
+  std::unique_ptr<core::CursorCodec> cursors;
+  std::unique_ptr<core::StreamService> streams;
+  std::unique_ptr<runtime::Runtime> runtime;
   api::Router router;
   std::unique_ptr<api::KeyAuthenticator> authenticator;
   std::unique_ptr<api::RateLimiter> limiter;
@@ -75,12 +91,38 @@ Result<DaemonPtr> Daemon::create(const config::Config& config) {
                        parts->report.refusedCount(), config.plugin_dir.string());
 
   Parts* p = parts.get();
+  journal::JournalOptions jopts;
+  jopts.segment_bytes = static_cast<uint64_t>(config.journal.segment_bytes);
+  jopts.group_commit_delay = std::chrono::milliseconds(config.journal.group_commit_delay_ms);
+  jopts.group_commit_max_bytes = static_cast<uint64_t>(config.journal.group_commit_max_bytes);
+  jopts.max_pending_bytes = static_cast<uint64_t>(config.journal.max_pending_bytes);
+  p->journals = std::make_unique<journal::JournalManager>(config.data_dir, jopts);
+  p->cursors = std::make_unique<core::CursorCodec>(*key);
+  p->runtime = std::make_unique<runtime::Runtime>(
+      p->registry, *p->journals, *p->store, p->metrics, p->clock,
+      [p](const std::string& id, const std::string& status, const std::optional<std::string>& error) {
+        p->streams->onWorkerStatus(id, status, error);
+      });
+  p->streams = std::make_unique<core::StreamService>(*p->store, p->registry, *p->runtime, *p->journals, p->metrics,
+                                                     p->ids, p->clock, *p->cursors);
+
   api::OpsDeps ops;
   ops.store_ping = [p] { return p->store->ping(); };
   ops.registry = &p->registry;
   ops.report = &p->report;
-  ops.prometheus_text = [p] { return p->metrics.renderPrometheus({}); };
+  ops.prometheus_text = [p] {
+    std::vector<metrics::StreamLabels> labels;
+    if (auto rows = p->streams->all()) {
+      for (const auto& r : *rows) {
+        labels.push_back({r.id, r.name, r.source_type, r.status});
+      }
+    }
+    return p->metrics.renderPrometheus(labels);
+  };
   api::addOpsRoutes(p->router, ops);
+  api::addStreamRoutes(p->router, {p->streams.get(), &p->registry, &p->metrics, &p->clock});
+  api::addPipelineRoutes(p->router, {p->store.get(), p->journals.get(), &p->ids, &p->clock, p->cursors.get()});
+  api::addConnectionRoutes(p->router, {p->store.get(), &p->registry, &p->ids, &p->clock, p->cursors.get()});
 
   p->authenticator = std::make_unique<api::KeyAuthenticator>(config.api_keys, p->store.get());
   p->limiter = std::make_unique<api::RateLimiter>(config.limits.api_requests_per_second, config.limits.api_burst);
@@ -105,6 +147,19 @@ Daemon::Daemon(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
 Daemon::~Daemon() { stop(); }
 
 Status Daemon::start() {
+  // Open every pipeline's journal first (recovery runs here), then resume streams.
+  if (auto pipelines = parts_->store->listPipelines(std::nullopt, 100000)) {
+    for (const auto& pl : *pipelines) {
+      auto j = parts_->journals->open(pl.id, static_cast<uint64_t>(pl.retention_max_bytes),
+                                      pl.retention_max_age_seconds);
+      if (!j) {
+        logger().error("pipeline=%s journal cannot open: %s", pl.id, j.status().message());
+      } else if (!(*j)->recoveryReport().clean()) {
+        logger().warning("pipeline=%s journal recovered: %s", pl.id, (*j)->recoveryReport().toString());
+      }
+    }
+  }
+  parts_->streams->resumeAfterRestart();
   Status s = parts_->http->start();
   if (!s) {
     return s;
@@ -119,6 +174,12 @@ void Daemon::stop() {
   }
   if (parts_->http) {
     parts_->http->stop();
+  }
+  if (parts_->runtime) {
+    parts_->runtime->stopAll();
+  }
+  if (parts_->journals) {
+    parts_->journals->closeAll();
   }
 }
 

@@ -82,6 +82,24 @@ class Store {
                                                      int limit) = 0;
   /// Replaces every mutable column (name, config, status, last_error, committed_offset, timestamps).
   virtual Status updateStream(const StreamRow& row) = 0;
+  /// Changes only the lifecycle columns, so a worker's report cannot undo a
+  /// concurrent rename. `started_at` is set when given; `last_error` is
+  /// replaced (nullopt clears it).
+  virtual Status setStreamStatus(const std::string& id, const std::string& status,
+                                 const std::optional<std::string>& last_error, std::optional<int64_t> started_at,
+                                 int64_t now) {
+    auto row = getStream(id);
+    if (!row) {
+      return row.status();
+    }
+    row->status = status;
+    row->last_error = last_error;
+    if (started_at) {
+      row->started_at = started_at;
+    }
+    row->updated_at = now;
+    return updateStream(*row);
+  }
   /// Advances only the committed offset (the hot path after each durable batch).
   virtual Status setCommittedOffset(const std::string& id, const std::string& offset, int64_t now) = 0;
   /// Deletes the stream and its plugin state.

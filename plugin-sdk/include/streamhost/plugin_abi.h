@@ -328,6 +328,9 @@ typedef struct sh_source_type_t {
   /**
    * @brief Emit up to `max_records` records through host->emit, waiting at most
    * `timeout_ms` for the first one. Zero records on timeout is SH_OK.
+   * While the instance is paused the host still calls poll() with
+   * `max_records` 0 about once a second, so a source can answer keepalives;
+   * it must emit nothing then.
    */
   sh_status_t (*poll)(sh_connector_t* c, sh_sink_t* sink, uint32_t max_records, int32_t timeout_ms,
                       char* errbuf, size_t errbuf_size);

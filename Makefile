@@ -1,0 +1,51 @@
+# The two set-up commands of the README are `make run` and `make test`.
+# Both install their own dependencies first (quick when already present).
+
+BUILD      ?= build
+BUILD_ASAN ?= build-asan
+JOBS       ?= $(shell nproc)
+CMAKE_ARGS ?=
+
+.PHONY: all deps-run deps-test build run test test-asan bench package clean
+
+all: build
+
+deps-run:
+	@scripts/install-deps.sh run
+
+deps-test:
+	@scripts/install-deps.sh test
+
+$(BUILD)/CMakeCache.txt:
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSTREAMHOST_WERROR=ON $(CMAKE_ARGS)
+
+build: deps-run $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j$(JOBS)
+
+# Builds and starts streamhostd on examples/quickstart.yaml (SQLite under ./data).
+run: build
+	@scripts/quickstart.sh $(BUILD)
+
+# Builds everything and runs every test: unit, ABI, integration.
+test: deps-test $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j$(JOBS)
+	cd $(BUILD) && ctest --output-on-failure --timeout 600 -j$(JOBS)
+
+# Unit and ABI tests under AddressSanitizer + UndefinedBehaviorSanitizer.
+test-asan: deps-test
+	cmake -S . -B $(BUILD_ASAN) -DCMAKE_BUILD_TYPE=Debug -DSTREAMHOST_SANITIZE=ON -DSTREAMHOST_WERROR=ON \
+	  -DSTREAMHOST_BUILD_INTEGRATION_TESTS=OFF $(CMAKE_ARGS)
+	cmake --build $(BUILD_ASAN) -j$(JOBS)
+	cd $(BUILD_ASAN) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  ctest --output-on-failure --timeout 600 -L 'unit|abi' -j$(JOBS)
+
+bench: deps-test
+	cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DSTREAMHOST_BUILD_BENCH=ON -DSTREAMHOST_BUILD_TESTS=OFF
+	cmake --build build-bench -j$(JOBS)
+	bench/run_all.sh build-bench
+
+package: build
+	cd $(BUILD) && cpack -G "DEB;RPM"
+
+clean:
+	rm -rf $(BUILD) $(BUILD_ASAN) build-bench

@@ -1,0 +1,263 @@
+#include "api/pipeline_routes.h"
+
+#include "api/body_fields.h"
+#include "api/json.h"
+#include "api/json_syntax.h"
+#include "api/query_params.h"
+#include "common/crypto.h"
+#include "core/stream_service.h"
+
+namespace streamhost::api {
+namespace {
+
+constexpr int64_t kMaxWaitMs = 30000;
+
+class PipelineRoutes {
+ public:
+  explicit PipelineRoutes(PipelineRouteDeps deps) : d_(deps) {}
+
+  JsonObject attributes(const store::PipelineRow& row) const {
+    JsonObject a = newObject();
+    a->set("name", row.name);
+    JsonObject retention = newObject();
+    retention->set("max_bytes", row.retention_max_bytes > 0 ? Poco::Dynamic::Var(row.retention_max_bytes)
+                                                            : Poco::Dynamic::Var());
+    retention->set("max_age_seconds", row.retention_max_age_seconds > 0
+                                          ? Poco::Dynamic::Var(row.retention_max_age_seconds)
+                                          : Poco::Dynamic::Var());
+    a->set("retention", retention);
+    if (auto j = d_.journals->find(row.id)) {
+      a->set("head_seq", j->headSeq());
+      a->set("oldest_seq", j->oldestSeq());
+    }
+    a->set("created_at", formatTime(row.created_at));
+    a->set("updated_at", formatTime(row.updated_at));
+    return a;
+  }
+
+  ApiResponse create(ApiRequest& req) const {
+    auto body = parseJsonObject(req.body);
+    if (!body) {
+      return statusResponse(body.status(), req.request_id);
+    }
+    BodyFields f(*body);
+    auto name = f.takeString("name");
+    auto retention = f.take("retention");
+    for (const Status* s : {&name.status(), &retention.status()}) {
+      if (!s->isOk()) {
+        return statusResponse(*s, req.request_id);
+      }
+    }
+    if (Status s = f.finish(); !s) {
+      return statusResponse(s, req.request_id);
+    }
+    if (!*name) {
+      return statusResponse(invalidArgument("is required", "name"), req.request_id);
+    }
+    if (Status s = core::StreamService::validateName(**name); !s) {
+      return statusResponse(s, req.request_id);
+    }
+    store::PipelineRow row;
+    if (*retention && !(*retention)->isEmpty()) {
+      if ((*retention)->type() != typeid(Poco::JSON::Object::Ptr)) {
+        return statusResponse(invalidArgument("must be an object", "retention"), req.request_id);
+      }
+      BodyFields r((*retention)->extract<Poco::JSON::Object::Ptr>());
+      auto max_bytes = r.takeInt("maxBytes", "max_bytes");
+      auto max_age = r.takeInt("maxAgeSeconds", "max_age_seconds");
+      for (const Status* s : {&max_bytes.status(), &max_age.status()}) {
+        if (!s->isOk()) {
+          return statusResponse(Status(s->code(), s->message(), "retention." + s->field()), req.request_id);
+        }
+      }
+      if (Status s = r.finish(); !s) {
+        return statusResponse(Status(s.code(), s.message(), "retention." + s.field()), req.request_id);
+      }
+      if (max_bytes->value_or(0) < 0 || max_age->value_or(0) < 0) {
+        return statusResponse(invalidArgument("must not be negative", "retention"), req.request_id);
+      }
+      row.retention_max_bytes = max_bytes->value_or(0);
+      row.retention_max_age_seconds = max_age->value_or(0);
+    }
+    row.id = d_.ids->next("pl_");
+    row.name = **name;
+    row.created_at = row.updated_at = d_.clock->nowMillis();
+    if (Status s = d_.store->createPipeline(row); !s) {
+      if (s.code() == StatusCode::kAlreadyExists) {
+        s = Status(StatusCode::kAlreadyExists, "a pipeline named '" + row.name + "' already exists", "name");
+      }
+      return statusResponse(s, req.request_id);
+    }
+    auto j = d_.journals->open(row.id, static_cast<uint64_t>(row.retention_max_bytes), row.retention_max_age_seconds);
+    if (!j) {
+      d_.store->deletePipeline(row.id);
+      return statusResponse(j.status(), req.request_id);
+    }
+    return resourceResponse(201, "pipeline", row.id, attributes(row));
+  }
+
+  ApiResponse list(ApiRequest& req) const {
+    if (Status s = checkKnownParams(req, {"limit", "cursor"}); !s) {
+      return statusResponse(s, req.request_id);
+    }
+    auto limit = pageLimit(req);
+    if (!limit) {
+      return statusResponse(limit.status(), req.request_id);
+    }
+    std::optional<store::PageKey> after;
+    if (auto c = req.queryParam("cursor")) {
+      auto key = d_.cursors->decode(*c, "pipelines");
+      if (!key) {
+        return statusResponse(key.status(), req.request_id);
+      }
+      after = *key;
+    }
+    auto rows = d_.store->listPipelines(after, *limit + 1);
+    if (!rows) {
+      return statusResponse(rows.status(), req.request_id);
+    }
+    Poco::Dynamic::Var cursor;
+    if (static_cast<int>(rows->size()) > *limit) {
+      rows->resize(static_cast<size_t>(*limit));
+      cursor = d_.cursors->encode({rows->back().created_at, rows->back().id}, "pipelines");
+    }
+    JsonArray data = newArray();
+    for (const auto& r : *rows) {
+      data->add(resourceObject("pipeline", r.id, attributes(r)));
+    }
+    JsonObject page = newObject();
+    page->set("limit", *limit);
+    page->set("cursor", cursor);
+    JsonObject meta = newObject();
+    meta->set("page", page);
+    JsonObject root = newObject();
+    root->set("data", data);
+    root->set("meta", meta);
+    return jsonResponse(200, root);
+  }
+
+  ApiResponse get(ApiRequest& req) const {
+    auto row = d_.store->getPipeline(req.params["id"]);
+    if (!row) {
+      return statusResponse(row.status(), req.request_id);
+    }
+    return resourceResponse(200, "pipeline", row->id, attributes(*row));
+  }
+
+  ApiResponse remove(ApiRequest& req) const {
+    auto row = d_.store->getPipeline(req.params["id"]);
+    if (!row) {
+      return statusResponse(row.status(), req.request_id);
+    }
+    if (Status s = d_.store->deletePipeline(row->id); !s) {
+      if (s.code() == StatusCode::kConflict) {
+        s = Status(StatusCode::kConflict, "pipeline " + row->id + " is still fed by a stream; delete the stream first");
+      }
+      return statusResponse(s, req.request_id);
+    }
+    d_.journals->remove(row->id);
+    return resourceResponse(200, "pipeline", row->id, attributes(*row));
+  }
+
+  static JsonObject entryJson(const journal::JournalEntry& e) {
+    JsonObject o = newObject();
+    o->set("seq", e.seq);
+    o->set("stream_id", e.stream_id);
+    o->set("offset", e.record.offset.empty() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(e.record.offset));
+    o->set("op", e.record.op == 0 ? Poco::Dynamic::Var() : Poco::Dynamic::Var(std::string(1, static_cast<char>(e.record.op))));
+    o->set("key", e.record.key.empty() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(e.record.key));
+    const std::string& v = e.record.value;
+    auto parsed = checkJsonSyntax(v) ? Result<Poco::Dynamic::Var>(invalidArgument("not json")) : parseJson(v);
+    if (!v.empty() && parsed) {
+      o->set("value", *parsed);
+    } else {
+      o->set("value", crypto::base64Encode(v));
+      o->set("value_encoding", "base64");
+    }
+    JsonObject headers = newObject();
+    for (const auto& [k, hv] : e.record.headers) {
+      headers->set(k, hv);
+    }
+    o->set("headers", headers);
+    o->set("ts", formatTime(e.record.ts_ms > 0 ? e.record.ts_ms : e.appended_at_ms));
+    return o;
+  }
+
+  ApiResponse events(ApiRequest& req) const {
+    if (Status s = checkKnownParams(req, {"after", "limit", "wait_ms"}); !s) {
+      return statusResponse(s, req.request_id);
+    }
+    auto after = intParam(req, "after", 0, INT64_MAX);
+    auto limit = pageLimit(req, 100, 10000);
+    auto wait = intParam(req, "wait_ms", 0, kMaxWaitMs);
+    for (const Status* s : {&after.status(), &limit.status(), &wait.status()}) {
+      if (!s->isOk()) {
+        return statusResponse(*s, req.request_id);
+      }
+    }
+    auto row = d_.store->getPipeline(req.params["id"]);
+    if (!row) {
+      return statusResponse(row.status(), req.request_id);
+    }
+    auto j = d_.journals->open(row->id, static_cast<uint64_t>(row->retention_max_bytes),
+                               row->retention_max_age_seconds);
+    if (!j) {
+      return statusResponse(j.status(), req.request_id);
+    }
+    uint64_t from = static_cast<uint64_t>(after->value_or(0));
+    if (wait->value_or(0) > 0 && (*j)->headSeq() <= from) {
+      (*j)->waitForData(from, std::chrono::milliseconds(**wait));
+    }
+    auto result = (*j)->read(from, static_cast<size_t>(*limit), 8u << 20);
+    if (!result) {
+      if (result.status().code() == StatusCode::kGone) {
+        ApiResponse r = errorResponse(410, "gone", result.status().message(), "after", req.request_id);
+        JsonObject root = newObject();
+        JsonObject err = newObject();
+        err->set("code", "gone");
+        err->set("message", result.status().message());
+        err->set("field", "after");
+        err->set("request_id", req.request_id);
+        err->set("oldest_seq", (*j)->oldestSeq());
+        root->set("error", err);
+        r.body = toJson(root);
+        return r;
+      }
+      return statusResponse(result.status(), req.request_id);
+    }
+    JsonArray data = newArray();
+    uint64_t next = from;
+    for (const auto& e : result->entries) {
+      data->add(entryJson(e));
+      next = e.seq;
+    }
+    JsonObject meta = newObject();
+    meta->set("next_after", next);
+    meta->set("head_seq", result->head_seq);
+    meta->set("oldest_seq", result->oldest_seq);
+    JsonObject root = newObject();
+    root->set("data", data);
+    root->set("meta", meta);
+    return jsonResponse(200, root);
+  }
+
+ private:
+  PipelineRouteDeps d_;
+};
+
+}  // namespace
+
+void addPipelineRoutes(Router& router, PipelineRouteDeps deps) {
+  auto r = std::make_shared<PipelineRoutes>(deps);
+  router.add({"GET", "/api/pipelines", "pipelines:read", BodyKind::kNone, [r](ApiRequest& q) { return r->list(q); }});
+  router.add({"POST", "/api/pipelines", "pipelines:write", BodyKind::kJson,
+              [r](ApiRequest& q) { return r->create(q); }});
+  router.add({"GET", "/api/pipelines/{id}", "pipelines:read", BodyKind::kNone,
+              [r](ApiRequest& q) { return r->get(q); }});
+  router.add({"DELETE", "/api/pipelines/{id}", "pipelines:write", BodyKind::kNone,
+              [r](ApiRequest& q) { return r->remove(q); }});
+  router.add({"GET", "/api/pipelines/{id}/events", "pipelines:read", BodyKind::kNone,
+              [r](ApiRequest& q) { return r->events(q); }});
+}
+
+}  // namespace streamhost::api

@@ -1,0 +1,304 @@
+#include "api/stream_routes.h"
+
+#include "api/body_fields.h"
+#include "api/json.h"
+#include "api/query_params.h"
+#include "metrics/stream_metrics.h"
+
+namespace streamhost::api {
+namespace {
+
+Poco::Dynamic::Var optString(const std::optional<std::string>& s) {
+  return s ? Poco::Dynamic::Var(*s) : Poco::Dynamic::Var();
+}
+
+Poco::Dynamic::Var optTime(const std::optional<int64_t>& t) {
+  return t ? Poco::Dynamic::Var(formatTime(*t)) : Poco::Dynamic::Var();
+}
+
+std::string baseUrl(const ApiRequest& req) {
+  std::string host = req.header("Host").value_or("127.0.0.1");
+  return "http://" + host;
+}
+
+class StreamRoutes {
+ public:
+  explicit StreamRoutes(StreamRouteDeps deps) : deps_(std::move(deps)) {}
+
+  JsonObject attributes(const store::StreamRow& row, const ApiRequest& req) const {
+    JsonObject a = newObject();
+    a->set("name", row.name);
+    a->set("source_type", row.source_type);
+    a->set("pipeline_id", row.pipeline_id);
+    a->set("connection_id", optString(row.connection_id));
+    a->set("status", row.status);
+    auto config = parseJson(deps_.service->redactedConfig(row));
+    a->set("config", config ? *config : Poco::Dynamic::Var(newObject()));
+    a->set("last_error", optString(row.last_error));
+    a->set("committed_offset", optString(row.committed_offset));
+    const plugins::SourceTypeInfo* type = deps_.registry->findSourceType(row.source_type);
+    if (type != nullptr && type->isPush()) {
+      a->set("ingest_url", baseUrl(req) + "/ingest/" + row.id);
+    }
+    a->set("created_at", formatTime(row.created_at));
+    a->set("updated_at", formatTime(row.updated_at));
+    a->set("started_at", optTime(row.started_at));
+    return a;
+  }
+
+  ApiResponse one(int http, const Result<store::StreamRow>& row, const ApiRequest& req,
+                  const JsonObject& meta = nullptr) const {
+    if (!row) {
+      return statusResponse(row.status(), req.request_id);
+    }
+    return resourceResponse(http, "stream", row->id, attributes(*row, req), meta);
+  }
+
+  ApiResponse list(ApiRequest& req) const {
+    if (Status s = checkKnownParams(req, {"status", "source_type", "pipeline_id", "limit", "cursor"}); !s) {
+      return statusResponse(s, req.request_id);
+    }
+    auto limit = pageLimit(req);
+    if (!limit) {
+      return statusResponse(limit.status(), req.request_id);
+    }
+    store::StreamFilter filter;
+    filter.status = req.queryParam("status");
+    filter.source_type = req.queryParam("source_type");
+    filter.pipeline_id = req.queryParam("pipeline_id");
+    if (filter.status && !core::isStreamStatus(*filter.status)) {
+      return statusResponse(invalidArgument("unknown status '" + *filter.status +
+                                                "'; one of created, starting, running, paused, stopped, error",
+                                            "status"),
+                            req.request_id);
+    }
+    auto page = deps_.service->list(filter, req.queryParam("cursor"), *limit);
+    if (!page) {
+      return statusResponse(page.status(), req.request_id);
+    }
+    JsonArray data = newArray();
+    for (const auto& row : page->rows) {
+      data->add(resourceObject("stream", row.id, attributes(row, req)));
+    }
+    JsonObject pageMeta = newObject();
+    pageMeta->set("limit", *limit);
+    pageMeta->set("cursor", optString(page->next_cursor));
+    JsonObject meta = newObject();
+    meta->set("page", pageMeta);
+    JsonObject root = newObject();
+    root->set("data", data);
+    root->set("meta", meta);
+    return jsonResponse(200, root);
+  }
+
+  ApiResponse create(ApiRequest& req) const {
+    auto body = parseJsonObject(req.body);
+    if (!body) {
+      return statusResponse(body.status(), req.request_id);
+    }
+    BodyFields f(*body);
+    auto name = f.takeString("name");
+    auto type = f.takeString("sourceType", "source_type");
+    auto pipeline = f.takeString("pipelineId", "pipeline_id");
+    auto connection = f.takeString("connectionId", "connection_id");
+    auto config = f.takeObjectJson("config");
+    for (const Status* s : {&name.status(), &type.status(), &pipeline.status(), &connection.status(), &config.status()}) {
+      if (!s->isOk()) {
+        return statusResponse(*s, req.request_id);
+      }
+    }
+    if (Status s = f.finish(); !s) {
+      return statusResponse(s, req.request_id);
+    }
+    if (!*name) {
+      return statusResponse(invalidArgument("is required", "name"), req.request_id);
+    }
+    if (!*type) {
+      return statusResponse(invalidArgument("is required; available: " + joinTypes(), "sourceType"), req.request_id);
+    }
+    if (!*pipeline) {
+      return statusResponse(invalidArgument("is required", "pipelineId"), req.request_id);
+    }
+    core::CreateStreamInput in;
+    in.name = **name;
+    in.source_type = **type;
+    in.pipeline_id = **pipeline;
+    in.connection_id = *connection;
+    in.config_json = config->value_or("{}");
+    return one(201, deps_.service->create(in), req);
+  }
+
+  std::string joinTypes() const {
+    std::string out;
+    for (const auto& n : deps_.registry->sourceTypeNames()) {
+      out += (out.empty() ? "" : ", ") + n;
+    }
+    return out.empty() ? "(none)" : out;
+  }
+
+  ApiResponse patch(ApiRequest& req) const {
+    auto body = parseJsonObject(req.body);
+    if (!body) {
+      return statusResponse(body.status(), req.request_id);
+    }
+    BodyFields f(*body);
+    auto name = f.takeString("name");
+    auto config = f.takeObjectJson("config");
+    for (const Status* s : {&name.status(), &config.status()}) {
+      if (!s->isOk()) {
+        return statusResponse(*s, req.request_id);
+      }
+    }
+    if (Status s = f.finish(); !s) {
+      return statusResponse(s, req.request_id);
+    }
+    core::PatchStreamInput in;
+    in.name = *name;
+    in.config_json = *config;
+    return one(200, deps_.service->patch(req.params["id"], in), req);
+  }
+
+  ApiResponse remove(ApiRequest& req) const {
+    if (Status s = checkKnownParams(req, {"force"}); !s) {
+      return statusResponse(s, req.request_id);
+    }
+    auto force = boolParam(req, "force", false);
+    if (!force) {
+      return statusResponse(force.status(), req.request_id);
+    }
+    auto result = deps_.service->remove(req.params["id"], *force);
+    if (!result) {
+      return statusResponse(result.status(), req.request_id);
+    }
+    JsonObject teardown = newObject();
+    JsonArray released = newArray();
+    for (const auto& r : result->released) {
+      released->add(r);
+    }
+    JsonArray errors = newArray();
+    for (const auto& e : result->errors) {
+      errors->add(e);
+    }
+    teardown->set("released", released);
+    teardown->set("errors", errors);
+    teardown->set("forced", *force);
+    JsonObject meta = newObject();
+    meta->set("teardown", teardown);
+    return resourceResponse(200, "stream", result->row.id, attributes(result->row, req), meta);
+  }
+
+  ApiResponse metricsOf(ApiRequest& req) const {
+    if (Status s = checkKnownParams(req, {"window"}); !s) {
+      return statusResponse(s, req.request_id);
+    }
+    std::string wtext = req.queryParam("window").value_or("5m");
+    auto window = metrics::parseWindow(wtext);
+    if (!window) {
+      return statusResponse(invalidArgument("must be one of 1m, 5m, 1h, 24h; got '" + wtext + "'", "window"),
+                            req.request_id);
+    }
+    auto row = deps_.service->get(req.params["id"]);
+    if (!row) {
+      return statusResponse(row.status(), req.request_id);
+    }
+    auto m = deps_.metrics->stream(row->id);
+    int64_t now = deps_.clock->nowMillis();
+    metrics::WindowSnapshot snap = m->snapshot(*window, now);
+    double secs = static_cast<double>(metrics::windowSeconds(*window));
+    JsonObject a = newObject();
+    a->set("window", wtext);
+    a->set("events", snap.total.events);
+    a->set("bytes", snap.total.bytes);
+    a->set("events_per_second", static_cast<double>(snap.total.events) / secs);
+    a->set("bytes_per_second", static_cast<double>(snap.total.bytes) / secs);
+    JsonObject errors = newObject();
+    errors->set("total", snap.total.errorTotal());
+    JsonObject by_kind = newObject();
+    for (size_t k = 0; k < metrics::kErrorKinds; ++k) {
+      by_kind->set(metrics::errorKindName(static_cast<metrics::ErrorKind>(k)), snap.total.errors[k]);
+    }
+    errors->set("by_kind", by_kind);
+    a->set("errors", errors);
+    metrics::Lag lag = m->lag();
+    JsonObject lagj = newObject();
+    lagj->set("records", lag.records ? Poco::Dynamic::Var(*lag.records) : Poco::Dynamic::Var());
+    lagj->set("bytes", lag.bytes ? Poco::Dynamic::Var(*lag.bytes) : Poco::Dynamic::Var());
+    lagj->set("seconds", lag.seconds ? Poco::Dynamic::Var(*lag.seconds) : Poco::Dynamic::Var());
+    a->set("consumer_lag", lagj);
+    a->set("committed_offset", optString(row->committed_offset));
+    a->set("last_event_at", optTime(m->lastEventAt()));
+    JsonArray series = newArray();
+    for (const auto& b : snap.series) {
+      JsonObject p = newObject();
+      p->set("t", formatTime(b.start_ms));
+      p->set("events", b.events);
+      p->set("bytes", b.bytes);
+      p->set("errors", b.errorTotal());
+      series->add(p);
+    }
+    a->set("series", series);
+    return resourceResponse(200, "stream_metrics", row->id, a);
+  }
+
+  ApiResponse summary(ApiRequest& req) const {
+    if (!req.query.empty()) {
+      return statusResponse(invalidArgument("takes no query parameters", req.query.front().first), req.request_id);
+    }
+    auto s = deps_.service->summary();
+    if (!s) {
+      return statusResponse(s.status(), req.request_id);
+    }
+    JsonObject a = newObject();
+    a->set("total", s->total);
+    JsonObject by_status = newObject();
+    for (const char* st : core::kStreamStatuses) {
+      by_status->set(st, s->by_status[st]);
+    }
+    a->set("by_status", by_status);
+    JsonObject by_type = newObject();
+    for (const auto& [t, n] : s->by_source_type) {
+      by_type->set(t, n);
+    }
+    a->set("by_source_type", by_type);
+    a->set("health", s->degraded ? "degraded" : "healthy");
+    a->set("events_per_second", s->events_per_second);
+    a->set("errors_last_hour", s->errors_last_hour);
+    a->set("max_lag_seconds", s->max_lag_seconds ? Poco::Dynamic::Var(*s->max_lag_seconds) : Poco::Dynamic::Var());
+    return resourceResponse(200, "stream_summary", "summary", a);
+  }
+
+ private:
+  StreamRouteDeps deps_;
+};
+
+}  // namespace
+
+void addStreamRoutes(Router& router, StreamRouteDeps deps) {
+  auto r = std::make_shared<StreamRoutes>(std::move(deps));
+  auto lifecycle = [r](Result<store::StreamRow> (core::StreamService::*fn)(const std::string&), StreamRouteDeps d) {
+    return [r, fn, d](ApiRequest& req) { return r->one(200, (d.service->*fn)(req.params["id"]), req); };
+  };
+  router.add({"GET", "/api/streams", "streams:read", BodyKind::kNone, [r](ApiRequest& q) { return r->list(q); }});
+  router.add({"POST", "/api/streams", "streams:write", BodyKind::kJson, [r](ApiRequest& q) { return r->create(q); }});
+  router.add({"GET", "/api/streams/summary", "streams:read", BodyKind::kNone,
+              [r](ApiRequest& q) { return r->summary(q); }});
+  router.add({"GET", "/api/streams/{id}", "streams:read", BodyKind::kNone, [r, deps](ApiRequest& q) {
+                return r->one(200, deps.service->get(q.params["id"]), q);
+              }});
+  router.add({"PATCH", "/api/streams/{id}", "streams:write", BodyKind::kJson,
+              [r](ApiRequest& q) { return r->patch(q); }});
+  router.add({"DELETE", "/api/streams/{id}", "streams:write", BodyKind::kNone,
+              [r](ApiRequest& q) { return r->remove(q); }});
+  router.add({"POST", "/api/streams/{id}/start", "streams:write", BodyKind::kJson,
+              lifecycle(&core::StreamService::start, deps)});
+  router.add({"POST", "/api/streams/{id}/stop", "streams:write", BodyKind::kJson,
+              lifecycle(&core::StreamService::stop, deps)});
+  router.add({"POST", "/api/streams/{id}/pause", "streams:write", BodyKind::kJson,
+              lifecycle(&core::StreamService::pause, deps)});
+  router.add({"POST", "/api/streams/{id}/resume", "streams:write", BodyKind::kJson,
+              lifecycle(&core::StreamService::resume, deps)});
+  router.add({"GET", "/api/streams/{id}/metrics", "streams:read", BodyKind::kNone,
+              [r](ApiRequest& q) { return r->metricsOf(q); }});
+}
+
+}  // namespace streamhost::api

@@ -1,0 +1,116 @@
+#pragma once
+
+#include <array>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/ids.h"
+#include "common/status.h"
+#include "core/cursor.h"
+#include "journal/journal_manager.h"
+#include "metrics/metrics_registry.h"
+#include "plugins/plugin_registry.h"
+#include "runtime/runtime.h"
+#include "store/store.h"
+
+namespace streamhost::core {
+
+inline constexpr const char* kStreamStatuses[] = {"created", "starting", "running", "paused", "stopped", "error"};
+bool isStreamStatus(const std::string& s);
+
+struct CreateStreamInput {
+  std::string name;
+  std::string source_type;
+  std::string pipeline_id;
+  std::optional<std::string> connection_id;
+  std::string config_json = "{}";
+};
+
+struct PatchStreamInput {
+  std::optional<std::string> name;
+  std::optional<std::string> config_json;
+};
+
+struct StreamPage {
+  std::vector<store::StreamRow> rows;
+  std::optional<std::string> next_cursor;
+};
+
+struct DeleteResult {
+  store::StreamRow row;
+  std::vector<std::string> released;  ///< what the plugin released
+  std::vector<std::string> errors;    ///< teardown errors ignored because of force
+};
+
+struct StreamSummary {
+  int64_t total = 0;
+  std::map<std::string, int64_t> by_status;  ///< all six statuses
+  std::map<std::string, int64_t> by_source_type;
+  bool degraded = false;
+  double events_per_second = 0;
+  int64_t errors_last_hour = 0;
+  std::optional<double> max_lag_seconds;
+};
+
+/// Streams: validation, the lifecycle state machine, and the link between the
+/// store (what is persisted) and the runtime (what runs). Every state change
+/// is persisted before it is returned.
+class StreamService {
+ public:
+  StreamService(store::Store& store, plugins::PluginRegistry& registry, runtime::Runtime& runtime,
+                journal::JournalManager& journals, metrics::MetricsRegistry& metrics, IdGenerator& ids,
+                const Clock& clock, const CursorCodec& cursors);
+
+  Result<store::StreamRow> create(const CreateStreamInput& input);
+  Result<store::StreamRow> get(const std::string& id);
+  Result<StreamPage> list(const store::StreamFilter& filter, const std::optional<std::string>& cursor, int limit);
+  Result<store::StreamRow> patch(const std::string& id, const PatchStreamInput& input);
+  Result<DeleteResult> remove(const std::string& id, bool force);
+
+  Result<store::StreamRow> start(const std::string& id);
+  Result<store::StreamRow> stop(const std::string& id);
+  Result<store::StreamRow> pause(const std::string& id);
+  Result<store::StreamRow> resume(const std::string& id);
+
+  Result<StreamSummary> summary();
+  /// After a host restart: streams that were running (or starting) start again
+  /// from their committed offset; paused ones stay paused.
+  void resumeAfterRestart();
+  /// Persists a worker's report.
+  void onWorkerStatus(const std::string& id, const std::string& status, const std::optional<std::string>& error);
+  /// Config with secret values replaced, for responses.
+  std::string redactedConfig(const store::StreamRow& row) const;
+  /// All streams, for /metrics labels and the summary.
+  Result<std::vector<store::StreamRow>> all();
+
+  static Status validateName(const std::string& name, const std::string& field = "name");
+
+ private:
+  std::mutex& lockFor(const std::string& id);
+  Status validateConfig(const plugins::SourceTypeInfo& type, const std::optional<std::string>& connection_id,
+                        std::string& config_json);
+  Result<std::string> connectionJson(const std::optional<std::string>& connection_id);
+  Result<runtime::StreamSpec> spec(const store::StreamRow& row);
+  Result<store::StreamRow> startLocked(store::StreamRow row, bool paused);
+  Status setStatus(const std::string& id, const std::string& status, const std::optional<std::string>& error,
+                   bool started = false);
+
+  store::Store& store_;
+  plugins::PluginRegistry& registry_;
+  runtime::Runtime& runtime_;
+  journal::JournalManager& journals_;
+  metrics::MetricsRegistry& metrics_;
+  IdGenerator& ids_;
+  const Clock& clock_;
+  const CursorCodec& cursors_;
+  std::array<std::mutex, 64> locks_;
+};
+
+/// Wait for a source to start before answering a start request.
+inline constexpr std::chrono::milliseconds kStartWait{2000};
+
+}  // namespace streamhost::core

@@ -1,0 +1,139 @@
+#include "runtime/runtime.h"
+
+#include <Poco/Logger.h>
+
+namespace streamhost::runtime {
+
+Runtime::Runtime(plugins::PluginRegistry& registry, journal::JournalManager& journals, store::Store& store,
+                 metrics::MetricsRegistry& metrics, const Clock& clock, StatusListener listener,
+                 WorkerOptions options)
+    : registry_(registry),
+      journals_(journals),
+      store_(store),
+      metrics_(metrics),
+      clock_(clock),
+      listener_(std::move(listener)),
+      options_(options) {}
+
+Runtime::~Runtime() { stopAll(); }
+
+Result<plugins::ConnectorPtr> Runtime::makeConnector(const StreamSpec& spec) const {
+  const plugins::SourceTypeInfo* type = registry_.findSourceType(spec.row.source_type);
+  if (type == nullptr) {
+    return Status(StatusCode::kFatal, "no loaded plugin provides source type '" + spec.row.source_type + "'");
+  }
+  plugins::InstanceOptions opts;
+  opts.stream_id = spec.row.id;
+  opts.stream_name = spec.row.name;
+  opts.config_json = spec.row.config_json;
+  opts.connection_json = spec.connection_json;
+  opts.store = &store_;
+  const Clock* clock = &clock_;
+  opts.clock = [clock] { return clock->nowMillis(); };
+  return plugins::Connector::create(*type, std::move(opts));
+}
+
+Status Runtime::start(const StreamSpec& spec, std::chrono::milliseconds wait, bool paused) {
+  const std::string& id = spec.row.id;
+  {
+    std::lock_guard lock(mu_);
+    if (workers_.count(id) != 0) {
+      return Status::ok();
+    }
+  }
+  auto journal = journals_.find(spec.row.pipeline_id);
+  if (!journal) {
+    return Status(StatusCode::kFatal, "the journal of pipeline " + spec.row.pipeline_id + " is not open");
+  }
+  auto connector = makeConnector(spec);
+  if (!connector) {
+    return connector.status();
+  }
+  WorkerCallbacks callbacks;
+  StatusListener listener = listener_;
+  callbacks.on_status = [listener, id](const std::string& status, const std::optional<std::string>& error) {
+    listener(id, status, error);
+  };
+  store::Store* store = &store_;
+  const Clock* clock = &clock_;
+  callbacks.on_durable = [store, clock, id](const std::string& offset) {
+    return store->setCommittedOffset(id, offset, clock->nowMillis());
+  };
+  auto worker = std::make_shared<Worker>(id, std::move(*connector), std::move(journal), metrics_.stream(id),
+                                         std::move(callbacks), options_, clock_);
+  {
+    std::lock_guard lock(mu_);
+    if (!workers_.emplace(id, worker).second) {
+      return Status::ok();
+    }
+  }
+  worker->start(spec.row.committed_offset, paused);
+  worker->waitStarted(wait);
+  return Status::ok();
+}
+
+Status Runtime::pause(const std::string& stream_id) {
+  std::shared_ptr<Worker> w;
+  {
+    std::lock_guard lock(mu_);
+    auto it = workers_.find(stream_id);
+    if (it == workers_.end()) {
+      return Status(StatusCode::kInvalidState, "the stream has no running worker");
+    }
+    w = it->second;
+  }
+  return w->pause(command_timeout_);
+}
+
+Status Runtime::resume(const std::string& stream_id) {
+  std::shared_ptr<Worker> w;
+  {
+    std::lock_guard lock(mu_);
+    auto it = workers_.find(stream_id);
+    if (it == workers_.end()) {
+      return Status(StatusCode::kInvalidState, "the stream has no running worker");
+    }
+    w = it->second;
+  }
+  return w->resume(command_timeout_);
+}
+
+std::optional<std::string> Runtime::stop(const std::string& stream_id) {
+  std::shared_ptr<Worker> w;
+  {
+    std::lock_guard lock(mu_);
+    auto it = workers_.find(stream_id);
+    if (it == workers_.end()) {
+      return std::nullopt;
+    }
+    w = it->second;
+    workers_.erase(it);
+  }
+  return w->stop(command_timeout_);
+}
+
+bool Runtime::isActive(const std::string& stream_id) const {
+  std::lock_guard lock(mu_);
+  return workers_.count(stream_id) != 0;
+}
+
+Result<std::vector<std::string>> Runtime::teardown(const StreamSpec& spec, bool force) {
+  auto connector = makeConnector(spec);
+  if (!connector) {
+    return connector.status();
+  }
+  return (*connector)->teardown(force);
+}
+
+void Runtime::stopAll() {
+  std::map<std::string, std::shared_ptr<Worker>> workers;
+  {
+    std::lock_guard lock(mu_);
+    workers.swap(workers_);
+  }
+  for (auto& [id, w] : workers) {
+    w->stop(command_timeout_);
+  }
+}
+
+}  // namespace streamhost::runtime

@@ -1,0 +1,71 @@
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/status.h"
+#include "journal/journal_manager.h"
+#include "metrics/metrics_registry.h"
+#include "plugins/connector.h"
+#include "plugins/plugin_registry.h"
+#include "runtime/worker.h"
+#include "store/store.h"
+
+namespace streamhost::runtime {
+
+/// What the runtime needs to run one stream.
+struct StreamSpec {
+  store::StreamRow row;
+  std::string connection_json;  ///< {"config":{...},"secrets":{...}} or empty
+};
+
+/// Called with every status a worker reports, before anything else sees it.
+using StatusListener =
+    std::function<void(const std::string& stream_id, const std::string& status, const std::optional<std::string>& error)>;
+
+/// Owns the workers of running streams (one per stream).
+class Runtime {
+ public:
+  Runtime(plugins::PluginRegistry& registry, journal::JournalManager& journals, store::Store& store,
+          metrics::MetricsRegistry& metrics, const Clock& clock, StatusListener listener, WorkerOptions options = {});
+  ~Runtime();
+
+  /// Creates the connector and a worker that starts it after the committed
+  /// offset. Waits up to `wait` for the source to start; the stream reports
+  /// its own status either way.
+  Status start(const StreamSpec& spec, std::chrono::milliseconds wait, bool paused = false);
+  Status pause(const std::string& stream_id);
+  Status resume(const std::string& stream_id);
+  /// Stops the worker (no-op when none). Returns the last committed offset it knew.
+  std::optional<std::string> stop(const std::string& stream_id);
+  bool isActive(const std::string& stream_id) const;
+  /// Releases what the stream holds at the source; the stream must be stopped.
+  Result<std::vector<std::string>> teardown(const StreamSpec& spec, bool force);
+  void stopAll();
+
+  std::chrono::milliseconds commandTimeout() const { return command_timeout_; }
+
+ private:
+  Result<plugins::ConnectorPtr> makeConnector(const StreamSpec& spec) const;
+
+  plugins::PluginRegistry& registry_;
+  journal::JournalManager& journals_;
+  store::Store& store_;
+  metrics::MetricsRegistry& metrics_;
+  const Clock& clock_;
+  StatusListener listener_;
+  WorkerOptions options_;
+  std::chrono::milliseconds command_timeout_{30000};
+
+  mutable std::mutex mu_;
+  std::map<std::string, std::shared_ptr<Worker>> workers_;
+};
+
+}  // namespace streamhost::runtime

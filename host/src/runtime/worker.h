@@ -1,0 +1,112 @@
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "common/clock.h"
+#include "common/status.h"
+#include "journal/journal.h"
+#include "metrics/stream_metrics.h"
+#include "plugins/connector.h"
+
+namespace streamhost::runtime {
+
+struct WorkerOptions {
+  uint32_t max_batch_records = 4096;
+  size_t max_batch_bytes = 8 << 20;
+  int32_t poll_timeout_ms = 200;
+  std::chrono::milliseconds backoff_initial{200};
+  std::chrono::milliseconds backoff_max{30000};
+  std::chrono::milliseconds lag_interval{1000};
+  std::chrono::milliseconds paused_tick{1000};
+};
+
+/// What a worker reports; the owner persists it before anyone is told.
+struct WorkerCallbacks {
+  /// status is "running", "paused" or "error" (with a message).
+  std::function<void(const std::string& status, const std::optional<std::string>& error)> on_status;
+  /// Records up to `offset` are durable in the journal; persist it (returns the store's status).
+  std::function<Status(const std::string& offset)> on_durable;
+};
+
+/// One running pull stream: a thread that polls the connector, appends each
+/// batch to the pipeline journal, waits for it to be durable, persists the
+/// offset, and only then commits it to the source. Every connector call
+/// happens on this thread; other threads talk to it through commands.
+class Worker {
+ public:
+  Worker(std::string stream_id, plugins::ConnectorPtr connector, journal::JournalSharedPtr journal,
+         std::shared_ptr<metrics::StreamMetrics> metrics, WorkerCallbacks callbacks, WorkerOptions options,
+         const Clock& clock);
+  ~Worker();
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+
+  /// Starts the thread; it starts the connector after `resume_offset` (empty: from the beginning).
+  void start(std::optional<std::string> resume_offset, bool paused = false);
+  /// Waits until the connector has started (or failed), at most `timeout`; true when running or paused.
+  bool waitStarted(std::chrono::milliseconds timeout);
+  Status pause(std::chrono::milliseconds timeout);
+  Status resume(std::chrono::milliseconds timeout);
+  /// Stops reading after the batch in flight is durable and committed, stops
+  /// the connector and ends the thread. Returns the last committed offset.
+  std::optional<std::string> stop(std::chrono::milliseconds timeout);
+  /// After stop(): the connector, for teardown.
+  plugins::ConnectorPtr releaseConnector();
+
+  std::optional<std::string> committedOffset() const;
+
+ private:
+  enum class CommandType { kPause, kResume, kStop };
+  struct Command {
+    CommandType type;
+    std::promise<Status> done;
+  };
+
+  void run(std::optional<std::string> offset, bool start_paused);
+  /// Handles queued commands; returns true when the thread must end.
+  bool handleCommands();
+  Status send(CommandType type, std::chrono::milliseconds timeout);
+  /// A failure: count it, report it, stop the connector; transient ones are retried after a backoff.
+  void fail(const Status& status, metrics::ErrorKind kind);
+  /// Sleeps up to `d` unless a command arrives.
+  void waitForCommand(std::chrono::milliseconds d);
+  bool pollOnce();
+  void refreshLag();
+  void setReady(bool ok);
+
+  const std::string stream_id_;
+  plugins::ConnectorPtr connector_;
+  journal::JournalSharedPtr journal_;
+  std::shared_ptr<metrics::StreamMetrics> metrics_;
+  WorkerCallbacks callbacks_;
+  WorkerOptions options_;
+  const Clock& clock_;
+
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Command> commands_;
+  std::optional<std::string> committed_;  // guarded by mu_
+  std::optional<bool> ready_;              // guarded by mu_: set once the first start finished
+
+  // Thread-only state.
+  bool started_ = false;
+  bool paused_ = false;
+  bool failed_fatal_ = false;
+  std::chrono::milliseconds backoff_{0};
+  std::chrono::steady_clock::time_point next_lag_{};
+  std::thread thread_;
+};
+
+using WorkerPtr = std::unique_ptr<Worker>;
+
+}  // namespace streamhost::runtime

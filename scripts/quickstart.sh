@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Starts streamhostd on examples/quickstart.yaml in the foreground, after
+# making an admin key on first run (kept in data/admin.key, mode 0600).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build=${1:-build}
+bin="$build/host/streamhostd"
+cfg=examples/quickstart.yaml
+mkdir -p data
+chmod 700 data
+if [ ! -s data/admin.key ]; then
+  (umask 077; "$bin" --config "$cfg" --plugin-dir "$build/plugins" keys create --name admin --scopes admin > data/admin.key)
+fi
+key=$(cat data/admin.key)
+listen=$("$bin" --config "$cfg" --check-config | awk '$1=="listen:"{print $2}')
+url="http://$listen"
+cat <<MSG
+
+streamhost is starting at $url
+Admin API key (stored in data/admin.key): $key
+
+Try, in another terminal:
+  export SH_KEY=\$(cat data/admin.key)
+  curl -s -H "Authorization: Bearer \$SH_KEY" $url/api/plugins
+
+Stop with Ctrl-C.
+
+MSG
+exec "$bin" --config "$cfg" --plugin-dir "$build/plugins"
