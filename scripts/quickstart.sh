@@ -19,9 +19,14 @@ cat <<MSG
 streamhost is starting at $url
 Admin API key (stored in data/admin.key): $key
 
-Try, in another terminal:
-  export SH_KEY=\$(cat data/admin.key)
-  curl -s -H "Authorization: Bearer \$SH_KEY" $url/api/plugins
+Try, in another terminal (README.md walks through them):
+  export SH=$url SH_KEY=\$(cat data/admin.key)
+  auth=(-H "Authorization: Bearer \$SH_KEY" -H "Content-Type: application/json")
+  curl -s "\${auth[@]}" \$SH/api/plugins
+  curl -s "\${auth[@]}" -d '{"name":"demo"}' \$SH/api/pipelines                 # note the pl_ id
+  curl -s "\${auth[@]}" -d '{"name":"gen","sourceType":"datagen","pipelineId":"PL_ID","config":{"rate_per_second":100}}' \$SH/api/streams
+  curl -s "\${auth[@]}" -X POST \$SH/api/streams/STR_ID/start
+  curl -s "\${auth[@]}" "\$SH/api/pipelines/PL_ID/events?after=0&limit=5"
 
 Stop with Ctrl-C.
 

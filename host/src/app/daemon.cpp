@@ -7,6 +7,7 @@
 
 #include "api/http_server.h"
 #include "api/key_authenticator.h"
+#include "api/openapi.h"
 #include "api/ops_routes.h"
 #include "api/pipeline_routes.h"
 #include "api/connection_routes.h"
@@ -119,6 +120,7 @@ Result<DaemonPtr> Daemon::create(const config::Config& config) {
     }
     return p->metrics.renderPrometheus(labels);
   };
+  ops.openapi_json = [p] { return api::buildOpenApi(p->router, STREAMHOST_VERSION); };
   api::addOpsRoutes(p->router, ops);
   api::addStreamRoutes(p->router, {p->streams.get(), &p->registry, &p->metrics, &p->clock});
   api::addPipelineRoutes(p->router, {p->store.get(), p->journals.get(), &p->ids, &p->clock, p->cursors.get()});
