@@ -18,7 +18,7 @@ function(streamhost_add_plugin name)
     target_link_options(${name} PRIVATE -Wl,--no-undefined)
   endif()
   if(NOT ARG_NO_INSTALL)
-    install(TARGETS ${name} LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}/streamhost/plugins COMPONENT server)
+    install(TARGETS ${name} LIBRARY DESTINATION lib/streamhost/plugins COMPONENT server)
   endif()
 endfunction()
 

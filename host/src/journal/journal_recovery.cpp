@@ -65,6 +65,32 @@ void removeSegmentFiles(const std::filesystem::path& seg_path) {
   std::filesystem::remove(indexPathFor(seg_path), ec);
 }
 
+/// Removes segments found[from..] and counts them in `report`.
+void dropSegments(std::vector<std::pair<uint64_t, std::filesystem::path>>& found, size_t from,
+                  RecoveryReport& report) {
+  std::error_code ec;
+  for (size_t j = from; j < found.size(); ++j) {
+    report.bytes_dropped += std::filesystem::file_size(found[j].second, ec);
+    report.segments_dropped++;
+    removeSegmentFiles(found[j].second);
+  }
+  found.resize(std::min(from, found.size()));
+}
+
+/// Makes `seg` the active segment: open for writing, no sidecar.
+Status makeActive(Segment& seg) {
+  auto rw = FileHandle::open(seg.path, true, false);
+  if (!rw) {
+    return rw.status();
+  }
+  seg.file = *rw;
+  seg.sealed = false;
+  seg.indexed = false;
+  std::error_code ec;
+  std::filesystem::remove(indexPathFor(seg.path), ec);
+  return Status::ok();
+}
+
 }  // namespace
 
 std::string RecoveryReport::toString() const {
@@ -121,27 +147,19 @@ Result<RecoveredJournal> recoverJournal(const std::filesystem::path& dir, const 
       report.segment = seg->path.filename().string();
       report.cut_offset = seg->size;
       report.bytes_dropped += *size - seg->size;
-      for (size_t j = i + 1; j < found.size(); ++j) {
-        report.bytes_dropped += std::filesystem::file_size(found[j].second, ec);
-        report.segments_dropped++;
-        removeSegmentFiles(found[j].second);
-      }
-      found.resize(i + 1);
       changed = true;
       if (seg->size == 0 && !out.segments.empty()) {
-        report.segments_dropped++;
-        removeSegmentFiles(seg->path);
+        dropSegments(found, i, report);
+        report.bytes_dropped -= *size;  // counted above already
         break;
       }
-      auto rw = FileHandle::open(seg->path, true, false);
-      if (!rw) {
-        return rw.status();
+      dropSegments(found, i + 1, report);
+      if (Status s = makeActive(*seg); !s) {
+        return s;
       }
-      seg->file = *rw;
       if (Status s = seg->file->truncate(seg->size); !s) {
         return s;
       }
-      std::filesystem::remove(indexPathFor(seg->path), ec);
     } else if (!last && scanned) {
       seg->sealed = true;
       if (Status s = writeIndexFile(*seg); !s) {
@@ -157,15 +175,9 @@ Result<RecoveredJournal> recoverJournal(const std::filesystem::path& dir, const 
   }
   if (!out.segments.empty() && out.segments.back()->sealed) {
     // The last kept segment was sealed (a later one was dropped): reopen it for writing.
-    auto& seg = out.segments.back();
-    auto rw = FileHandle::open(seg->path, true, false);
-    if (!rw) {
-      return rw.status();
+    if (Status s = makeActive(*out.segments.back()); !s) {
+      return s;
     }
-    seg->file = *rw;
-    seg->sealed = false;
-    seg->indexed = false;
-    std::filesystem::remove(indexPathFor(seg->path), ec);
   }
   if (out.segments.empty()) {
     auto seg = std::make_shared<Segment>();

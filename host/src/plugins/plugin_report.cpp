@@ -51,8 +51,8 @@ std::string PluginReport::toText() const {
 }
 
 std::string PluginReport::toJson() const {
-  std::string out = "{\"dir\":" + sdk::jsonQuote(dir) + ",\"error\":" + (error.empty() ? "null" : sdk::jsonQuote(error)) +
-                    ",\"plugins\":[";
+  std::string out = "{\"dir\":" + sdk::jsonQuote(dir) +
+                    ",\"error\":" + (error.empty() ? "null" : sdk::jsonQuote(error)) + ",\"plugins\":[";
   bool first = true;
   for (const auto& e : entries) {
     out += first ? "" : ",";

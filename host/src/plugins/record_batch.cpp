@@ -5,10 +5,19 @@
 namespace streamhost::plugins {
 namespace {
 
-// Whether a struct of `size` bytes (its struct_size) contains `Field` at `offset`.
-constexpr bool covers(uint32_t size, size_t offset, size_t field_size) { return size >= offset + field_size; }
-
-#define SH_HAS(size, Type, field) covers(size, offsetof(Type, field), sizeof(Type::field))
+// Where each field of the 1.0 structs ends: a struct whose struct_size is
+// smaller lacks that field.
+template <class T>
+constexpr size_t endOf(size_t offset) {
+  return offset + sizeof(T);
+}
+constexpr size_t kOpEnd = endOf<int32_t>(offsetof(sh_record_t, op));
+constexpr size_t kKeyEnd = endOf<sh_bytes_t>(offsetof(sh_record_t, key));
+constexpr size_t kValueEnd = endOf<sh_bytes_t>(offsetof(sh_record_t, value));
+constexpr size_t kOffsetEnd = endOf<sh_str_t>(offsetof(sh_record_t, offset));
+constexpr size_t kTsEnd = endOf<int64_t>(offsetof(sh_record_t, ts_ms));
+constexpr size_t kHeadersEnd = endOf<size_t>(offsetof(sh_record_t, header_count));
+constexpr size_t kHeaderValueEnd = endOf<sh_bytes_t>(offsetof(sh_header_t, value));
 
 std::string copyStr(sh_str_t s) { return s.data != nullptr ? std::string(s.data, s.len) : std::string(); }
 std::string copyBytes(sh_bytes_t b) {
@@ -21,26 +30,29 @@ sh_status_t RecordBatch::emit(const sh_record_t* r) {
   if (r == nullptr || r->struct_size < sizeof(uint32_t)) {
     return SH_ERR_INVALID_ARGUMENT;
   }
+  if (records_.size() >= max_records_) {
+    return SH_ERR_BACKPRESSURE;
+  }
   const uint32_t size = r->struct_size;
   Record rec;
-  if (SH_HAS(size, sh_record_t, op)) {
+  if (size >= kOpEnd) {
     rec.op = r->op;
   }
-  if (SH_HAS(size, sh_record_t, key)) {
+  if (size >= kKeyEnd) {
     rec.key = copyBytes(r->key);
   }
-  if (SH_HAS(size, sh_record_t, value)) {
+  if (size >= kValueEnd) {
     rec.value = copyBytes(r->value);
   }
-  if (SH_HAS(size, sh_record_t, offset)) {
+  if (size >= kOffsetEnd) {
     rec.offset = copyStr(r->offset);
   }
-  if (SH_HAS(size, sh_record_t, ts_ms)) {
+  if (size >= kTsEnd) {
     rec.ts_ms = r->ts_ms;
   }
-  if (SH_HAS(size, sh_record_t, header_count) && r->headers != nullptr && r->header_count > 0) {
+  if (size >= kHeadersEnd && r->headers != nullptr && r->header_count > 0) {
     const uint32_t stride = r->headers[0].struct_size;
-    if (!SH_HAS(stride, sh_header_t, value)) {
+    if (stride < kHeaderValueEnd) {
       return SH_ERR_INVALID_ARGUMENT;
     }
     const auto* base = reinterpret_cast<const char*>(r->headers);
@@ -50,7 +62,7 @@ sh_status_t RecordBatch::emit(const sh_record_t* r) {
     }
   }
   const size_t n = rec.byteSize();
-  if (records_.size() >= max_records_ || (!records_.empty() && bytes_ + n > max_bytes_)) {
+  if (!records_.empty() && bytes_ + n > max_bytes_) {
     return SH_ERR_BACKPRESSURE;
   }
   bytes_ += n;

@@ -188,6 +188,8 @@ bool Worker::pollOnce() {
     return true;
   }
   size_t bytes = batch.bytes();
+  // takeRecords() empties the batch, offset included.
+  std::optional<std::string> last_offset = batch.lastOffset();
   std::vector<Record> records = batch.takeRecords();
   int64_t last_ts = records.empty() ? 0 : records.back().ts_ms;
   if (!records.empty()) {
@@ -199,7 +201,7 @@ bool Worker::pollOnce() {
       return false;
     }
   }
-  if (const auto& offset = batch.lastOffset()) {
+  if (const auto& offset = last_offset) {
     if (Status ps = callbacks_.on_durable(*offset); !ps) {
       fail(Status(StatusCode::kTransient, "persisting the offset failed: " + ps.message()),
            metrics::ErrorKind::kJournal);

@@ -21,7 +21,11 @@ bool isUniqueViolation(int extended_code) {
   return extended_code == SQLITE_CONSTRAINT_UNIQUE || extended_code == SQLITE_CONSTRAINT_PRIMARYKEY;
 }
 
-bool isForeignKeyViolation(int extended_code) { return extended_code == SQLITE_CONSTRAINT_FOREIGNKEY; }
+bool isForeignKeyViolation(int extended_code) {
+  // ON DELETE RESTRICT fires as a built-in trigger and reports
+  // SQLITE_CONSTRAINT_TRIGGER; the schema has no triggers of its own.
+  return extended_code == SQLITE_CONSTRAINT_FOREIGNKEY || extended_code == SQLITE_CONSTRAINT_TRIGGER;
+}
 
 SqliteStatement::SqliteStatement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
 

@@ -87,7 +87,8 @@ Status sqliteStatus(int rc, sqlite3* db, std::string_view context);
 
 /// True for SQLITE_CONSTRAINT_UNIQUE and SQLITE_CONSTRAINT_PRIMARYKEY.
 bool isUniqueViolation(int extended_code);
-/// True for SQLITE_CONSTRAINT_FOREIGNKEY.
+/// True for a foreign-key failure (SQLITE_CONSTRAINT_FOREIGNKEY, or
+/// SQLITE_CONSTRAINT_TRIGGER raised by ON DELETE RESTRICT).
 bool isForeignKeyViolation(int extended_code);
 
 }  // namespace streamhost::store

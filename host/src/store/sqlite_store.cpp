@@ -288,6 +288,28 @@ Status SqliteStore::updateStream(const StreamRow& row) {
   return db_->changes() == 0 ? notFound("stream " + row.id + " not found") : Status::ok();
 }
 
+Status SqliteStore::setStreamStatus(const std::string& id, const std::string& status,
+                                    const std::optional<std::string>& last_error, std::optional<int64_t> started_at,
+                                    int64_t now) {
+  std::lock_guard<std::mutex> lock(mu_);
+  // Lifecycle changes are reported to users once stored: FULL.
+  if (Status s = useDurability(Durability::kFull); !s) {
+    return s;
+  }
+  Result<SqliteStatement> q = db_->prepare(
+      "UPDATE streams SET status = ?2, last_error = ?3, started_at = coalesce(?4, started_at), updated_at = ?5 "
+      "WHERE id = ?1");
+  if (!q) {
+    return q.status();
+  }
+  q->bindText(1, id).bindText(2, status).bindOptionalText(3, last_error).bindOptionalInt64(4, started_at).bindInt64(
+      5, now);
+  if (Status s = q->run(); !s) {
+    return s;
+  }
+  return db_->changes() == 0 ? notFound("stream " + id + " not found") : Status::ok();
+}
+
 Status SqliteStore::setCommittedOffset(const std::string& id, const std::string& offset, int64_t now) {
   std::lock_guard<std::mutex> lock(mu_);
   // NORMAL is enough here; see the durability note on the class.

@@ -39,6 +39,10 @@ class SqliteStore final : public Store {
                                              int limit) override;
   /// created_at, source_type, pipeline_id and connection_id are fixed at creation.
   Status updateStream(const StreamRow& row) override;
+  /// One UPDATE, so it cannot race a concurrent rename the way get+update could.
+  Status setStreamStatus(const std::string& id, const std::string& status,
+                         const std::optional<std::string>& last_error, std::optional<int64_t> started_at,
+                         int64_t now) override;
   Status setCommittedOffset(const std::string& id, const std::string& offset, int64_t now) override;
   Status deleteStream(const std::string& id) override;
 

@@ -87,19 +87,7 @@ class Store {
   /// replaced (nullopt clears it).
   virtual Status setStreamStatus(const std::string& id, const std::string& status,
                                  const std::optional<std::string>& last_error, std::optional<int64_t> started_at,
-                                 int64_t now) {
-    auto row = getStream(id);
-    if (!row) {
-      return row.status();
-    }
-    row->status = status;
-    row->last_error = last_error;
-    if (started_at) {
-      row->started_at = started_at;
-    }
-    row->updated_at = now;
-    return updateStream(*row);
-  }
+                                 int64_t now) = 0;
   /// Advances only the committed offset (the hot path after each durable batch).
   virtual Status setCommittedOffset(const std::string& id, const std::string& offset, int64_t now) = 0;
   /// Deletes the stream and its plugin state.

@@ -546,7 +546,7 @@ struct SourceTrampolines {
   static sh_status_t metrics(sh_connector_t* c, sh_metrics_t* out, char* eb, size_t es) noexcept {
     return guard(eb, es, [&] {
       Lag lag = self(c)->lag();
-      if (out == nullptr || out->struct_size < sizeof(uint32_t) + 3 * sizeof(int64_t)) {
+      if (out == nullptr || out->struct_size < offsetof(sh_metrics_t, lag_ms) + sizeof(int64_t)) {
         throw Error(SH_ERR_INVALID_ARGUMENT, "metrics needs an sh_metrics_t of ABI 1.0 or later");
       }
       out->lag_records = lag.records;

@@ -175,6 +175,30 @@ TEST(JournalRecoveryTest, TornOlderSegmentWithoutSidecarDropsLaterSegments) {
   EXPECT_EQ(next->first, first_in_victim + 1);
 }
 
+TEST(JournalRecoveryTest, LastSegmentTornInItsFirstRecordIsRemoved) {
+  testing::TempDir dir;
+  JournalOptions o = fastOptions();
+  o.segment_bytes = 1024;
+  fill(dir.path(), o, 5, 4);
+  auto segs = segmentsIn(dir.path());
+  ASSERT_GE(segs.size(), 2u);
+  uint64_t first_in_last = 0;
+  ASSERT_TRUE(parseSegmentFileName(segs.back().filename().string(), first_in_last));
+  fs::resize_file(segs.back(), 3);
+
+  auto j = Journal::open(dir.path(), o);
+  ASSERT_TRUE(j.isOk()) << j.status().toString();
+  EXPECT_EQ((*j)->recoveryReport().segments_dropped, 1u);
+  EXPECT_EQ((*j)->recoveryReport().bytes_dropped, 3u);
+  EXPECT_EQ(segmentsIn(dir.path()).size(), segs.size() - 1);
+  EXPECT_EQ((*j)->headSeq(), first_in_last - 1);
+  expectAllReadable(**j, first_in_last - 1);
+  for (int i = 0; i < 4; ++i) {
+    ASSERT_TRUE((*j)->appendDurable("s", makeRecords(4, first_in_last + i * 4, 50)).isOk());
+  }
+  expectAllReadable(**j, first_in_last + 15);
+}
+
 TEST(JournalRecoveryTest, DamagedSidecarIsRebuiltByScanning) {
   testing::TempDir dir;
   JournalOptions o = fastOptions();

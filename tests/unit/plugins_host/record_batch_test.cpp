@@ -86,8 +86,10 @@ struct WideHeader {
 
 TEST(RecordBatchTest, HeadersAreStridedByTheirStructSize) {
   WideHeader headers[2] = {};
-  headers[0].h = sh_header_t{sizeof(WideHeader), sh_str_t{"a", 1}, sh_bytes_t{reinterpret_cast<const uint8_t*>("1"), 1}};
-  headers[1].h = sh_header_t{sizeof(WideHeader), sh_str_t{"b", 1}, sh_bytes_t{reinterpret_cast<const uint8_t*>("2"), 1}};
+  const auto* one = reinterpret_cast<const uint8_t*>("1");
+  const auto* two = reinterpret_cast<const uint8_t*>("2");
+  headers[0].h = sh_header_t{sizeof(WideHeader), sh_str_t{"a", 1}, sh_bytes_t{one, 1}};
+  headers[1].h = sh_header_t{sizeof(WideHeader), sh_str_t{"b", 1}, sh_bytes_t{two, 1}};
   sh_record_t r = record("k", "1");
   r.headers = &headers[0].h;
   r.header_count = 2;

@@ -47,7 +47,8 @@ class SqliteStoreTest : public ::testing::Test {
     PipelineRow p;
     p.id = "pl_1";
     p.name = "p";
-    ASSERT_TRUE(store_->createPipeline(p).isOk());
+    Status created = store_->createPipeline(p);
+    ASSERT_TRUE(created.isOk()) << created.toString();
   }
   std::string path() const { return dbPath(dir_.str()); }
   SqliteDbPtr rawDb() {

@@ -188,6 +188,36 @@ TEST_P(StoreContractTest, SetCommittedOffsetTouchesOnlyOffsetAndUpdatedAt) {
   EXPECT_EQ(got->status, "created");
 }
 
+TEST_P(StoreContractTest, SetStreamStatusChangesOnlyLifecycleColumns) {
+  createMainPipeline();
+  StreamRow s = stream("str_1", "one", "pl_main", 100);
+  s.committed_offset = "7";
+  ASSERT_TRUE(store_->createStream(s).isOk());
+  ASSERT_TRUE(store_->setStreamStatus("str_1", "running", std::nullopt, 300, 300).isOk());
+  // A rename that lands between two status reports survives them.
+  StreamRow renamed = s;
+  renamed.name = "renamed";
+  renamed.status = "running";
+  renamed.started_at = 300;
+  ASSERT_TRUE(store_->updateStream(renamed).isOk());
+  ASSERT_TRUE(store_->setStreamStatus("str_1", "error", "disk full", std::nullopt, 400).isOk());
+  Result<StreamRow> got = store_->getStream("str_1");
+  ASSERT_TRUE(got.isOk());
+  EXPECT_EQ(got->name, "renamed");
+  EXPECT_EQ(got->status, "error");
+  EXPECT_EQ(got->last_error, "disk full");
+  EXPECT_EQ(got->started_at, 300);
+  EXPECT_EQ(got->updated_at, 400);
+  EXPECT_EQ(got->committed_offset, "7");
+  ASSERT_TRUE(store_->setStreamStatus("str_1", "starting", std::nullopt, 500, 500).isOk());
+  got = store_->getStream("str_1");
+  EXPECT_FALSE(got->last_error.has_value());
+  EXPECT_EQ(got->started_at, 500);
+  Status missing = store_->setStreamStatus("str_nope", "running", std::nullopt, std::nullopt, 1);
+  EXPECT_EQ(missing.code(), StatusCode::kNotFound);
+  EXPECT_TRUE(mentions(missing, "str_nope"));
+}
+
 TEST_P(StoreContractTest, DeleteStreamRemovesItAndItsState) {
   createMainPipeline();
   ASSERT_TRUE(store_->createStream(stream("str_1", "one", "pl_main")).isOk());

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Runs every benchmark against the build in $1 and prints their tables.
+set -euo pipefail
+build=${1:-build-bench}
+here=$(cd "$(dirname "$0")" && pwd)
+"$build/bench/journal_bench"
+"$here/api_bench.sh" "$build"
