@@ -24,18 +24,29 @@ for _ in $(seq 100); do curl -sf http://127.0.0.1:$port/healthz >/dev/null && br
 pl=$(curl -sf -H "Authorization: Bearer $key" -H 'Content-Type: application/json' \
   -d '{"name":"bench"}' http://127.0.0.1:$port/api/pipelines | sed 's/.*"id":"\([^"]*\)".*/\1/')
 echo "creating $nstreams streams..." >&2
-cat > "$tmp/seed.lua" <<LUA
+# wrk seeds Lua's random generator the same way every run, so names carry a
+# per-run prefix and a per-thread id to stay unique (a repeat would be a 409).
+make_post_script() {  # file prefix
+  cat > "$1" <<LUA
+local threads = 0
+function setup(thread)
+  threads = threads + 1
+  thread:set("tid", threads)
+end
 counter = 0
 request = function()
   counter = counter + 1
-  local body = '{"name":"seed-' .. counter .. '-' .. math.random(1e9) .. '","sourceType":"datagen","pipelineId":"$pl"}'
+  local body = '{"name":"$2-' .. tid .. '-' .. counter .. '","sourceType":"datagen","pipelineId":"$pl"}'
   return wrk.format("POST", "/api/streams", {["Authorization"]="Bearer $key", ["Content-Type"]="application/json"}, body)
 end
 LUA
-# Seed until the store holds enough streams.
+}
+round=0
 while true; do
   have=$(curl -sf -H "Authorization: Bearer $key" "http://127.0.0.1:$port/api/streams/summary" | sed 's/.*"total":\([0-9]*\).*/\1/')
   [ "$have" -ge "$nstreams" ] && break
+  round=$((round + 1))
+  make_post_script "$tmp/seed.lua" "seed$round"
   wrk -t2 -c8 -d2s -s "$tmp/seed.lua" http://127.0.0.1:$port >/dev/null
 done
 
@@ -54,14 +65,7 @@ run() {  # name url [script]
   printf "| %-34s | %10s | %8s | %8s | %6s |\n" "$1" "$rps" "$p50" "$p99" "${non2xx:-0}"
 }
 
-cat > "$tmp/post.lua" <<LUA
-counter = 0
-request = function()
-  counter = counter + 1
-  local body = '{"name":"post-' .. counter .. '-' .. math.random(1e9) .. '","sourceType":"datagen","pipelineId":"$pl"}'
-  return wrk.format("POST", "/api/streams", {["Authorization"]="Bearer $key", ["Content-Type"]="application/json"}, body)
-end
-LUA
+make_post_script "$tmp/post.lua" post
 cat > "$tmp/bare_post.lua" <<LUA
 request = function()
   return wrk.format("POST", "/api/streams", {["Content-Type"]="application/json"}, '{"name":"x","sourceType":"datagen","pipelineId":"p"}')

@@ -1,2 +1,3 @@
 # One line per built-in plugin.
 option(STREAMHOST_PLUGIN_DATAGEN "Build the datagen source plugin" ON)
+option(STREAMHOST_PLUGIN_WEBHOOK "Build the webhook push source plugin" ON)

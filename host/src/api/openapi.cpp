@@ -54,6 +54,8 @@ constexpr Operation kOperations[] = {
     {"PATCH", "/api/connections/{id}", "Change name, config or secrets.", "", "name,config,secrets", "connections"},
     {"DELETE", "/api/connections/{id}", "Delete a connection no stream uses.", "", "", "connections"},
     {"POST", "/api/connections/{id}/test", "Ask the plugin to connect and report.", "", "", "connections"},
+    {"POST", "/ingest/{stream_id}", "Webhook ingest for a running push stream: its own auth, no API key.", "", "",
+     "ingest"},
 };
 
 std::vector<std::string> split(const char* csv) {

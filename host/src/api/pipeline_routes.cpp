@@ -2,7 +2,6 @@
 
 #include "api/body_fields.h"
 #include "api/json.h"
-#include "api/json_syntax.h"
 #include "api/query_params.h"
 #include "common/crypto.h"
 #include "core/stream_service.h"
@@ -167,8 +166,8 @@ class PipelineRoutes {
     o->set("op", e.record.op == 0 ? Poco::Dynamic::Var() : Poco::Dynamic::Var(std::string(1, static_cast<char>(e.record.op))));
     o->set("key", e.record.key.empty() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(e.record.key));
     const std::string& v = e.record.value;
-    auto parsed = checkJsonSyntax(v) ? Result<Poco::Dynamic::Var>(invalidArgument("not json")) : parseJson(v);
-    if (!v.empty() && parsed) {
+    auto parsed = v.empty() ? Result<Poco::Dynamic::Var>(invalidArgument("empty")) : parseJson(v);
+    if (parsed) {
       o->set("value", *parsed);
     } else {
       o->set("value", crypto::base64Encode(v));
@@ -211,17 +210,16 @@ class PipelineRoutes {
     auto result = (*j)->read(from, static_cast<size_t>(*limit), 8u << 20);
     if (!result) {
       if (result.status().code() == StatusCode::kGone) {
-        ApiResponse r = errorResponse(410, "gone", result.status().message(), "after", req.request_id);
-        JsonObject root = newObject();
+        // The contract's 410 carries oldest_seq so a reader can skip ahead.
         JsonObject err = newObject();
         err->set("code", "gone");
         err->set("message", result.status().message());
         err->set("field", "after");
         err->set("request_id", req.request_id);
         err->set("oldest_seq", (*j)->oldestSeq());
+        JsonObject root = newObject();
         root->set("error", err);
-        r.body = toJson(root);
-        return r;
+        return jsonResponse(410, root);
       }
       return statusResponse(result.status(), req.request_id);
     }

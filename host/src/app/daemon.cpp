@@ -3,6 +3,7 @@
 #include <Poco/Logger.h>
 
 #include <filesystem>
+#include <set>
 #include <system_error>
 
 #include "api/http_server.h"
@@ -17,6 +18,7 @@
 #include "common/ids.h"
 #include "core/cursor.h"
 #include "core/stream_service.h"
+#include "ingress/ingest_routes.h"
 #include "journal/journal_manager.h"
 #include "metrics/metrics_registry.h"
 #include "plugins/plugin_loader.h"
@@ -113,18 +115,21 @@ Result<DaemonPtr> Daemon::create(const config::Config& config) {
   ops.report = &p->report;
   ops.prometheus_text = [p] {
     std::vector<metrics::StreamLabels> labels;
+    std::set<std::string> ids;
     if (auto rows = p->streams->all()) {
       for (const auto& r : *rows) {
         labels.push_back({r.id, r.name, r.source_type, r.status});
+        ids.insert(r.id);
       }
     }
-    return p->metrics.renderPrometheus(labels);
+    return p->metrics.renderPrometheus(labels) + p->runtime->ingestCounters().renderPrometheus(ids);
   };
   ops.openapi_json = [p] { return api::buildOpenApi(p->router, STREAMHOST_VERSION); };
   api::addOpsRoutes(p->router, ops);
   api::addStreamRoutes(p->router, {p->streams.get(), &p->registry, &p->metrics, &p->clock});
   api::addPipelineRoutes(p->router, {p->store.get(), p->journals.get(), &p->ids, &p->clock, p->cursors.get()});
   api::addConnectionRoutes(p->router, {p->store.get(), &p->registry, &p->ids, &p->clock, p->cursors.get()});
+  ingress::addIngestRoutes(p->router, {p->runtime.get(), p->streams.get(), &p->metrics, &p->clock});
 
   p->authenticator = std::make_unique<api::KeyAuthenticator>(config.api_keys, p->store.get());
   p->limiter = std::make_unique<api::RateLimiter>(config.limits.api_requests_per_second, config.limits.api_burst);

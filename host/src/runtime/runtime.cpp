@@ -37,7 +37,7 @@ Status Runtime::start(const StreamSpec& spec, std::chrono::milliseconds wait, bo
   const std::string& id = spec.row.id;
   {
     std::lock_guard lock(mu_);
-    if (workers_.count(id) != 0) {
+    if (workers_.count(id) != 0 || push_streams_.count(id) != 0) {
       return Status::ok();
     }
   }
@@ -48,6 +48,9 @@ Status Runtime::start(const StreamSpec& spec, std::chrono::milliseconds wait, bo
   auto connector = makeConnector(spec);
   if (!connector) {
     return connector.status();
+  }
+  if ((*connector)->type().isPush()) {
+    return startPush(spec, std::move(*connector), std::move(journal), paused);
   }
   WorkerCallbacks callbacks;
   StatusListener listener = listener_;
@@ -72,7 +75,53 @@ Status Runtime::start(const StreamSpec& spec, std::chrono::milliseconds wait, bo
   return Status::ok();
 }
 
+Status Runtime::startPush(const StreamSpec& spec, plugins::ConnectorPtr connector, journal::JournalSharedPtr journal,
+                          bool paused) {
+  const std::string& id = spec.row.id;
+  store::Store* store = &store_;
+  const Clock* clock = &clock_;
+  auto on_durable = [store, clock, id](const std::string& offset) {
+    return store->setCommittedOffset(id, offset, clock->nowMillis());
+  };
+  auto stream = std::make_shared<ingress::PushStream>(id, std::move(connector), std::move(journal), metrics_.stream(id),
+                                                      std::move(on_durable),
+                                                      ingress::PushOptions::fromConfig(spec.row.config_json), clock_);
+  if (Status s = stream->start(spec.row.committed_offset, paused); !s) {
+    listener_(id, "error", s.message());
+    return Status::ok();  // the stream reports its own status, like a worker
+  }
+  {
+    std::lock_guard lock(mu_);
+    if (!push_streams_.emplace(id, stream).second) {
+      return Status::ok();
+    }
+  }
+  listener_(id, paused ? "paused" : "running", std::nullopt);
+  return Status::ok();
+}
+
+std::shared_ptr<ingress::PushStream> Runtime::findPush(const std::string& stream_id) const {
+  std::lock_guard lock(mu_);
+  auto it = push_streams_.find(stream_id);
+  return it == push_streams_.end() ? nullptr : it->second;
+}
+
+Result<ingress::PushOutcome> Runtime::push(const std::string& stream_id, const plugins::PushRequest& request) {
+  auto stream = findPush(stream_id);
+  if (!stream) {
+    return Status(StatusCode::kNotFound, "no push stream runs under id " + stream_id);
+  }
+  return stream->push(request);
+}
+
 Status Runtime::pause(const std::string& stream_id) {
+  if (auto p = findPush(stream_id)) {
+    Status s = p->pause();
+    if (s) {
+      listener_(stream_id, "paused", std::nullopt);
+    }
+    return s;
+  }
   std::shared_ptr<Worker> w;
   {
     std::lock_guard lock(mu_);
@@ -86,6 +135,13 @@ Status Runtime::pause(const std::string& stream_id) {
 }
 
 Status Runtime::resume(const std::string& stream_id) {
+  if (auto p = findPush(stream_id)) {
+    Status s = p->resume();
+    if (s) {
+      listener_(stream_id, "running", std::nullopt);
+    }
+    return s;
+  }
   std::shared_ptr<Worker> w;
   {
     std::lock_guard lock(mu_);
@@ -99,6 +155,17 @@ Status Runtime::resume(const std::string& stream_id) {
 }
 
 std::optional<std::string> Runtime::stop(const std::string& stream_id) {
+  std::shared_ptr<ingress::PushStream> push;
+  {
+    std::lock_guard lock(mu_);
+    if (auto p = push_streams_.find(stream_id); p != push_streams_.end()) {
+      push = p->second;
+      push_streams_.erase(p);
+    }
+  }
+  if (push) {
+    return push->stop(command_timeout_);
+  }
   std::shared_ptr<Worker> w;
   {
     std::lock_guard lock(mu_);
@@ -114,7 +181,7 @@ std::optional<std::string> Runtime::stop(const std::string& stream_id) {
 
 bool Runtime::isActive(const std::string& stream_id) const {
   std::lock_guard lock(mu_);
-  return workers_.count(stream_id) != 0;
+  return workers_.count(stream_id) != 0 || push_streams_.count(stream_id) != 0;
 }
 
 Result<std::vector<std::string>> Runtime::teardown(const StreamSpec& spec, bool force) {
@@ -127,9 +194,14 @@ Result<std::vector<std::string>> Runtime::teardown(const StreamSpec& spec, bool 
 
 void Runtime::stopAll() {
   std::map<std::string, std::shared_ptr<Worker>> workers;
+  std::map<std::string, std::shared_ptr<ingress::PushStream>> pushes;
   {
     std::lock_guard lock(mu_);
     workers.swap(workers_);
+    pushes.swap(push_streams_);
+  }
+  for (auto& [id, p] : pushes) {
+    p->stop(command_timeout_);
   }
   for (auto& [id, w] : workers) {
     w->stop(command_timeout_);

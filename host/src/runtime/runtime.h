@@ -11,6 +11,8 @@
 
 #include "common/clock.h"
 #include "common/status.h"
+#include "ingress/ingest_counters.h"
+#include "ingress/push_stream.h"
 #include "journal/journal_manager.h"
 #include "metrics/metrics_registry.h"
 #include "plugins/connector.h"
@@ -39,7 +41,8 @@ class Runtime {
 
   /// Creates the connector and a worker that starts it after the committed
   /// offset. Waits up to `wait` for the source to start; the stream reports
-  /// its own status either way.
+  /// its own status either way. A push type (SH_CAP_PUSH) gets no thread: its
+  /// connector is started here and requests arrive through push().
   Status start(const StreamSpec& spec, std::chrono::milliseconds wait, bool paused = false);
   Status pause(const std::string& stream_id);
   Status resume(const std::string& stream_id);
@@ -50,10 +53,19 @@ class Runtime {
   Result<std::vector<std::string>> teardown(const StreamSpec& spec, bool force);
   void stopAll();
 
+  /// Hands one ingest request to a running push stream. Errors: kNotFound
+  /// (no push stream runs under that id), kInvalidState (paused or stopping),
+  /// kBackpressure (its queue is full), kTransient (journal), plugin errors.
+  Result<ingress::PushOutcome> push(const std::string& stream_id, const plugins::PushRequest& request);
+  ingress::IngestCounters& ingestCounters() { return ingest_counters_; }
+
   std::chrono::milliseconds commandTimeout() const { return command_timeout_; }
 
  private:
   Result<plugins::ConnectorPtr> makeConnector(const StreamSpec& spec) const;
+  Status startPush(const StreamSpec& spec, plugins::ConnectorPtr connector, journal::JournalSharedPtr journal,
+                   bool paused);
+  std::shared_ptr<ingress::PushStream> findPush(const std::string& stream_id) const;
 
   plugins::PluginRegistry& registry_;
   journal::JournalManager& journals_;
@@ -66,6 +78,8 @@ class Runtime {
 
   mutable std::mutex mu_;
   std::map<std::string, std::shared_ptr<Worker>> workers_;
+  std::map<std::string, std::shared_ptr<ingress::PushStream>> push_streams_;
+  ingress::IngestCounters ingest_counters_;
 };
 
 }  // namespace streamhost::runtime

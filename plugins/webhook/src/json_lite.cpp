@@ -1,0 +1,338 @@
+#include "json_lite.h"
+
+#include <cstdint>
+
+namespace streamhost::plugins::webhook {
+namespace {
+
+constexpr int kMaxDepth = 64;
+
+void appendUtf8(std::string& out, uint32_t cp) {
+  if (cp < 0x80) {
+    out += static_cast<char>(cp);
+  } else if (cp < 0x800) {
+    out += static_cast<char>(0xC0 | (cp >> 6));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else if (cp < 0x10000) {
+    out += static_cast<char>(0xE0 | (cp >> 12));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else {
+    out += static_cast<char>(0xF0 | (cp >> 18));
+    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  }
+}
+
+class Parser {
+ public:
+  explicit Parser(std::string_view s) : s_(s) {}
+
+  std::optional<JsonValue> parseAll(std::string* error) {
+    JsonValue v;
+    skipSpace();
+    if (!value(v, 0)) {
+      return fail(error);
+    }
+    skipSpace();
+    if (pos_ != s_.size()) {
+      reason_ = "unexpected text after the value";
+      return fail(error);
+    }
+    return v;
+  }
+
+ private:
+  std::optional<JsonValue> fail(std::string* error) const {
+    if (error != nullptr) {
+      *error = "offset " + std::to_string(pos_) + ": " + reason_;
+    }
+    return std::nullopt;
+  }
+  bool bad(const char* reason) {
+    reason_ = reason;
+    return false;
+  }
+  void skipSpace() {
+    while (pos_ < s_.size() && (s_[pos_] == ' ' || s_[pos_] == '\t' || s_[pos_] == '\n' || s_[pos_] == '\r')) {
+      ++pos_;
+    }
+  }
+  bool literal(std::string_view word) {
+    if (s_.substr(pos_, word.size()) != word) {
+      return bad("invalid literal");
+    }
+    pos_ += word.size();
+    return true;
+  }
+
+  bool value(JsonValue& v, int depth) {
+    if (depth > kMaxDepth) {
+      return bad("nesting too deep");
+    }
+    if (pos_ >= s_.size()) {
+      return bad("unexpected end of input");
+    }
+    size_t start = pos_;
+    bool ok = false;
+    switch (s_[pos_]) {
+      case '{': ok = object(v, depth); break;
+      case '[': ok = array(v, depth); break;
+      case '"': v.kind = JsonValue::Kind::kString; ok = string(v.text); break;
+      case 't': v.kind = JsonValue::Kind::kBool; v.boolean = true; ok = literal("true"); break;
+      case 'f': v.kind = JsonValue::Kind::kBool; ok = literal("false"); break;
+      case 'n': v.kind = JsonValue::Kind::kNull; ok = literal("null"); break;
+      default: v.kind = JsonValue::Kind::kNumber; ok = number(); break;
+    }
+    v.raw = s_.substr(start, pos_ - start);
+    return ok;
+  }
+
+  bool digits() {
+    size_t start = pos_;
+    while (pos_ < s_.size() && s_[pos_] >= '0' && s_[pos_] <= '9') {
+      ++pos_;
+    }
+    return pos_ > start;
+  }
+
+  bool number() {
+    if (pos_ < s_.size() && s_[pos_] == '-') {
+      ++pos_;
+    }
+    if (pos_ < s_.size() && s_[pos_] == '0') {
+      ++pos_;
+    } else if (!digits()) {
+      return bad("invalid value");
+    }
+    if (pos_ < s_.size() && s_[pos_] == '.') {
+      ++pos_;
+      if (!digits()) {
+        return bad("invalid number");
+      }
+    }
+    if (pos_ < s_.size() && (s_[pos_] == 'e' || s_[pos_] == 'E')) {
+      ++pos_;
+      if (pos_ < s_.size() && (s_[pos_] == '+' || s_[pos_] == '-')) {
+        ++pos_;
+      }
+      if (!digits()) {
+        return bad("invalid number");
+      }
+    }
+    return true;
+  }
+
+  bool hex4(uint32_t& out) {
+    if (pos_ + 4 > s_.size()) {
+      return bad("truncated \\u escape");
+    }
+    out = 0;
+    for (int i = 0; i < 4; ++i) {
+      char c = s_[pos_++];
+      out <<= 4;
+      if (c >= '0' && c <= '9') {
+        out |= static_cast<uint32_t>(c - '0');
+      } else if (c >= 'a' && c <= 'f') {
+        out |= static_cast<uint32_t>(c - 'a' + 10);
+      } else if (c >= 'A' && c <= 'F') {
+        out |= static_cast<uint32_t>(c - 'A' + 10);
+      } else {
+        return bad("invalid \\u escape");
+      }
+    }
+    return true;
+  }
+
+  bool string(std::string& out) {
+    ++pos_;  // opening quote
+    while (pos_ < s_.size()) {
+      char c = s_[pos_++];
+      if (c == '"') {
+        return true;
+      }
+      if (static_cast<unsigned char>(c) < 0x20) {
+        return bad("control character in string");
+      }
+      if (c != '\\') {
+        out += c;
+        continue;
+      }
+      if (pos_ >= s_.size()) {
+        break;
+      }
+      char e = s_[pos_++];
+      switch (e) {
+        case '"': out += '"'; break;
+        case '\\': out += '\\'; break;
+        case '/': out += '/'; break;
+        case 'b': out += '\b'; break;
+        case 'f': out += '\f'; break;
+        case 'n': out += '\n'; break;
+        case 'r': out += '\r'; break;
+        case 't': out += '\t'; break;
+        case 'u': {
+          uint32_t cp = 0;
+          if (!hex4(cp)) {
+            return false;
+          }
+          if (cp >= 0xD800 && cp < 0xDC00 && s_.substr(pos_, 2) == "\\u") {
+            size_t save = pos_;
+            pos_ += 2;
+            uint32_t lo = 0;
+            if (hex4(lo) && lo >= 0xDC00 && lo < 0xE000) {
+              cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+            } else {
+              pos_ = save;
+            }
+          }
+          appendUtf8(out, cp);
+          break;
+        }
+        default: return bad("invalid escape");
+      }
+    }
+    return bad("unterminated string");
+  }
+
+  bool array(JsonValue& v, int depth) {
+    v.kind = JsonValue::Kind::kArray;
+    ++pos_;
+    skipSpace();
+    if (pos_ < s_.size() && s_[pos_] == ']') {
+      ++pos_;
+      return true;
+    }
+    while (true) {
+      skipSpace();
+      JsonValue item;
+      if (!value(item, depth + 1)) {
+        return false;
+      }
+      v.items.push_back(std::move(item));
+      skipSpace();
+      if (pos_ < s_.size() && s_[pos_] == ',') {
+        ++pos_;
+        continue;
+      }
+      if (pos_ < s_.size() && s_[pos_] == ']') {
+        ++pos_;
+        return true;
+      }
+      return bad("expected ',' or ']'");
+    }
+  }
+
+  bool object(JsonValue& v, int depth) {
+    v.kind = JsonValue::Kind::kObject;
+    ++pos_;
+    skipSpace();
+    if (pos_ < s_.size() && s_[pos_] == '}') {
+      ++pos_;
+      return true;
+    }
+    while (true) {
+      skipSpace();
+      if (pos_ >= s_.size() || s_[pos_] != '"') {
+        return bad("expected a member name");
+      }
+      std::string key;
+      if (!string(key)) {
+        return false;
+      }
+      skipSpace();
+      if (pos_ >= s_.size() || s_[pos_] != ':') {
+        return bad("expected ':'");
+      }
+      ++pos_;
+      skipSpace();
+      JsonValue member;
+      if (!value(member, depth + 1)) {
+        return false;
+      }
+      v.members.emplace_back(std::move(key), std::move(member));
+      skipSpace();
+      if (pos_ < s_.size() && s_[pos_] == ',') {
+        ++pos_;
+        continue;
+      }
+      if (pos_ < s_.size() && s_[pos_] == '}') {
+        ++pos_;
+        return true;
+      }
+      return bad("expected ',' or '}'");
+    }
+  }
+
+  std::string_view s_;
+  size_t pos_ = 0;
+  const char* reason_ = "invalid JSON";
+};
+
+}  // namespace
+
+const JsonValue* JsonValue::find(std::string_view key) const {
+  for (const auto& [k, v] : members) {
+    if (k == key) {
+      return &v;
+    }
+  }
+  return nullptr;
+}
+
+std::optional<JsonValue> parseJson(std::string_view text, std::string* error) {
+  return Parser(text).parseAll(error);
+}
+
+bool isValidPointer(std::string_view pointer) {
+  if (!pointer.empty() && pointer.front() != '/') {
+    return false;
+  }
+  for (size_t i = 0; i < pointer.size(); ++i) {
+    if (pointer[i] == '~' && (i + 1 >= pointer.size() || (pointer[i + 1] != '0' && pointer[i + 1] != '1'))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+const JsonValue* resolvePointer(const JsonValue& root, std::string_view pointer) {
+  if (!isValidPointer(pointer)) {
+    return nullptr;
+  }
+  const JsonValue* cur = &root;
+  size_t pos = 0;
+  while (pos < pointer.size()) {
+    size_t next = pointer.find('/', pos + 1);
+    std::string_view raw = pointer.substr(pos + 1, next == std::string_view::npos ? std::string_view::npos : next - pos - 1);
+    std::string token;
+    for (size_t i = 0; i < raw.size(); ++i) {
+      if (raw[i] == '~') {
+        token += raw[++i] == '0' ? '~' : '/';
+      } else {
+        token += raw[i];
+      }
+    }
+    if (cur->isObject()) {
+      cur = cur->find(token);
+    } else if (cur->isArray()) {
+      size_t idx = 0;
+      bool ok = !token.empty() && (token == "0" || token[0] != '0');
+      for (char c : token) {
+        ok = ok && c >= '0' && c <= '9';
+        idx = idx * 10 + static_cast<size_t>(c - '0');
+      }
+      cur = ok && idx < cur->items.size() ? &cur->items[idx] : nullptr;
+    } else {
+      cur = nullptr;
+    }
+    if (cur == nullptr) {
+      return nullptr;
+    }
+    pos = next == std::string_view::npos ? pointer.size() : next;
+  }
+  return cur;
+}
+
+}  // namespace streamhost::plugins::webhook

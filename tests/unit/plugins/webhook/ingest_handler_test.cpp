@@ -1,0 +1,112 @@
+#include "ingest_handler.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+namespace streamhost::plugins::webhook {
+namespace {
+
+class MemoryState : public StateStore {
+ public:
+  std::optional<std::string> get(const std::string& key) override {
+    auto it = values.find(key);
+    return it == values.end() ? std::nullopt : std::optional<std::string>(it->second);
+  }
+  void put(const std::string& key, const std::string& value, int64_t ttl_ms) override {
+    values[key] = value;
+    ttls[key] = ttl_ms;
+  }
+  std::map<std::string, std::string> values;
+  std::map<std::string, int64_t> ttls;
+};
+
+IncomingRequest request(std::string_view body, int64_t at_ms = 1000) {
+  IncomingRequest r;
+  r.content_type = "application/json";
+  r.body = body;
+  r.header = [](std::string_view) { return std::nullopt; };
+  r.received_at_ms = at_ms;
+  return r;
+}
+
+WebhookConfig dedupConfig() {
+  WebhookConfig c;
+  c.event_id = "/id";
+  c.dedup_ttl_seconds = 60;
+  return c;
+}
+
+TEST(IngestHandlerTest, OffsetsSortInArrivalOrderAndContinueAfterResume) {
+  MemoryState state;
+  IngestHandler h(WebhookConfig{}, state);
+  h.start("");
+  std::vector<OutRecord> out;
+  ASSERT_EQ(h.handle(request(R"([{"a":1},{"a":2}])", 5000), 0, out).status, 202);
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0].offset, "0000000005000-0000000001");
+  EXPECT_LT(out[0].offset, out[1].offset);
+  // A clock step backwards keeps offsets increasing.
+  h.handle(request(R"({"a":3})", 4000), 0, out);
+  EXPECT_EQ(out[0].offset, "0000000005000-0000000003");
+
+  IngestHandler again(WebhookConfig{}, state);
+  again.start("0000000005000-0000000003");
+  again.handle(request(R"({"a":4})", 10), 0, out);
+  EXPECT_EQ(out[0].offset, "0000000005000-0000000004");
+}
+
+TEST(IngestHandlerTest, IdsBecomeDurableOnlyOnCommit) {
+  MemoryState state;
+  IngestHandler h(dedupConfig(), state);
+  std::vector<OutRecord> out;
+  ASSERT_EQ(h.handle(request(R"({"id":"e1"})"), 0, out).status, 202);
+  std::string offset = out.back().offset;
+  EXPECT_TRUE(state.values.empty());
+  Answer pending = h.handle(request(R"({"id":"e1"})"), 0, out);
+  EXPECT_EQ(pending.status, 409);
+  EXPECT_EQ(pending.retry_after_seconds, 1);
+  h.commit(offset, 0);
+  EXPECT_EQ(state.values.count("evt:e1"), 1u);
+  EXPECT_EQ(state.ttls["evt:e1"], 60000);
+  EXPECT_EQ(h.handle(request(R"({"id":"e1"})"), 0, out).status, 200);
+  EXPECT_TRUE(out.empty());
+  EXPECT_EQ(h.pendingCount(), 0u);
+}
+
+TEST(IngestHandlerTest, AbortedRequestLeavesNoId) {
+  MemoryState state;
+  IngestHandler h(dedupConfig(), state);
+  std::vector<OutRecord> out;
+  h.handle(request(R"([{"id":"a"},{"id":"a"},{"id":"b"}])"), 0, out);
+  ASSERT_EQ(out.size(), 2u);
+  h.abort(out.back().offset);
+  EXPECT_EQ(h.handle(request(R"({"id":"a"})"), 0, out).status, 202);
+  EXPECT_TRUE(state.values.empty());
+}
+
+TEST(IngestHandlerTest, StalePendingIdsAreForgotten) {
+  MemoryState state;
+  IngestHandler h(dedupConfig(), state);
+  std::vector<OutRecord> out;
+  h.handle(request(R"({"id":"x"})"), 0, out);
+  EXPECT_EQ(h.handle(request(R"({"id":"x"})"), 10 * 60 * 1000, out).status, 202);
+}
+
+TEST(IngestHandlerTest, RefusalsComeBeforeAnyRecord) {
+  MemoryState state;
+  WebhookConfig c;
+  c.max_body_bytes = 10;
+  c.auth.scheme = AuthScheme::kBearer;
+  c.auth.secrets = {"t"};
+  IngestHandler h(c, state);
+  std::vector<OutRecord> out;
+  EXPECT_EQ(h.handle(request(R"({"a":"0123456789"})"), 0, out).status, 413);
+  Answer a = h.handle(request(R"({})"), 0, out);
+  EXPECT_EQ(a.status, 401);
+  EXPECT_NE(a.body.find("\"unauthorized\""), std::string::npos);
+  EXPECT_TRUE(out.empty());
+}
+
+}  // namespace
+}  // namespace streamhost::plugins::webhook

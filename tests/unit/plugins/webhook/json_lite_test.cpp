@@ -1,0 +1,47 @@
+#include "json_lite.h"
+
+#include <gtest/gtest.h>
+
+namespace streamhost::plugins::webhook {
+namespace {
+
+TEST(JsonLiteTest, KeepsRawTextOfElements) {
+  auto v = parseJson(R"( [ {"a": 1 }, {"b":[true,null]} ] )");
+  ASSERT_TRUE(v);
+  ASSERT_TRUE(v->isArray());
+  ASSERT_EQ(v->items.size(), 2u);
+  EXPECT_EQ(v->items[0].raw, R"({"a": 1 })");
+  EXPECT_EQ(v->items[1].raw, R"({"b":[true,null]})");
+}
+
+TEST(JsonLiteTest, RefusesMalformedText) {
+  for (const char* bad : {"", "{", "[1,]", "{\"a\":}", "01", "1.", "\"\\x\"", "[1] 2", "nul", "\"a\nb\""}) {
+    std::string error;
+    EXPECT_FALSE(parseJson(bad, &error)) << bad;
+    EXPECT_FALSE(error.empty()) << bad;
+  }
+  std::string deep(100, '[');
+  EXPECT_FALSE(parseJson(deep + std::string(100, ']')));
+}
+
+TEST(JsonLiteTest, DecodesEscapes) {
+  auto v = parseJson(R"("a\u00fc\n\ud83d\ude00")");
+  ASSERT_TRUE(v);
+  EXPECT_EQ(v->text, "a\xC3\xBC\n\xF0\x9F\x98\x80");
+}
+
+TEST(JsonLiteTest, ResolvesPointers) {
+  auto v = parseJson(R"({"a":{"b/c":[10,{"~x":"y"}]}})");
+  ASSERT_TRUE(v);
+  const JsonValue* hit = resolvePointer(*v, "/a/b~1c/1/~0x");
+  ASSERT_NE(hit, nullptr);
+  EXPECT_EQ(hit->text, "y");
+  EXPECT_EQ(resolvePointer(*v, "/a/b~1c/0")->raw, "10");
+  EXPECT_EQ(resolvePointer(*v, "/a/missing"), nullptr);
+  EXPECT_EQ(resolvePointer(*v, "/a/b~1c/01"), nullptr);
+  EXPECT_EQ(resolvePointer(*v, "a"), nullptr);
+  EXPECT_FALSE(isValidPointer("/a~2"));
+}
+
+}  // namespace
+}  // namespace streamhost::plugins::webhook
