@@ -6,6 +6,10 @@ BUILD_ASAN ?= build-asan
 JOBS       ?= $(shell nproc)
 CMAKE_ARGS ?=
 
+# Lets ccache reuse objects across checkouts in other folders (CI clones anew).
+export CCACHE_BASEDIR := $(CURDIR)
+export CCACHE_NOHASHDIR := 1
+
 .PHONY: all deps-run deps-test build run test test-asan bench package clean
 
 all: build
@@ -20,7 +24,7 @@ $(BUILD)/CMakeCache.txt:
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSTREAMHOST_WERROR=ON $(CMAKE_ARGS)
 
 build: deps-run $(BUILD)/CMakeCache.txt
-	cmake --build $(BUILD) -j$(JOBS)
+	cmake --build $(BUILD) -j$(JOBS) --target server
 
 # Builds and starts streamhostd on examples/quickstart.yaml (SQLite under ./data).
 run: build
