@@ -2,6 +2,9 @@
 // ids, error envelopes, body checks, field spellings and rate limits.
 #include <gtest/gtest.h>
 
+#include <Poco/Net/StreamSocket.h>
+
+#include <chrono>
 #include <ctime>
 #include <memory>
 #include <regex>
@@ -286,6 +289,36 @@ TEST(ApiRateLimitTest, BucketEmptiesTo429WithRetryAfter) {
   // After Retry-After the same key gets through again.
   EXPECT_TRUE(pollUntil([&] { return c.get("/api/streams").status == 200; }, std::chrono::seconds(retry_after + 2),
                         std::chrono::milliseconds(250)));
+}
+
+}  // namespace
+}  // namespace streamhost::testing
+
+namespace streamhost::testing {
+namespace {
+
+// curl -X POST sends neither Content-Length nor a chunked body; such a request
+// has no body and must be answered at once, not after the client gives up.
+TEST(ApiBodylessPostTest, PostWithoutContentLengthIsAnsweredWithoutWaitingForTheBody) {
+  DaemonHarness daemon;
+  ASSERT_TRUE(daemon.start());
+  Poco::Net::StreamSocket sock(Poco::Net::SocketAddress("127.0.0.1", daemon.port()));
+  sock.setReceiveTimeout(Poco::Timespan(5, 0));
+  std::string head = "POST /api/streams/str_missing/start HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " +
+                     daemon.adminKey() + "\r\n\r\n";
+  sock.sendBytes(head.data(), static_cast<int>(head.size()));
+  auto started = std::chrono::steady_clock::now();
+  char buf[512];
+  int n = 0;
+  try {
+    n = sock.receiveBytes(buf, sizeof buf);
+  } catch (const Poco::TimeoutException&) {
+    n = 0;
+  }
+  std::string text(buf, static_cast<size_t>(std::max(n, 0)));
+  EXPECT_EQ(text.substr(0, text.find("\r\n")), "HTTP/1.1 404 Not Found") << text;
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(4));
+  daemon.printLogIfFailed();
 }
 
 }  // namespace

@@ -154,7 +154,10 @@ struct HttpServer::Pipeline {
   }
 
   ApiResponse readAndDispatch(Poco::Net::HTTPServerRequest& preq, ApiRequest& req, const Route& route, bool& close) {
-    if (route.body != BodyKind::kNone && methodHasBody(req.method)) {
+    // Without Content-Length or chunked encoding a request has no body (RFC 9112
+    // 6.3); reading one anyway would wait for the client to close the connection.
+    bool has_body = preq.hasContentLength() || preq.getChunkedTransferEncoding();
+    if (route.body != BodyKind::kNone && methodHasBody(req.method) && has_body) {
       int64_t limit = route.body == BodyKind::kRaw ? server.options_.ingest_max_body_bytes
                                                    : server.options_.max_body_bytes;
       if (preq.hasContentLength() && preq.getContentLength64() > limit) {

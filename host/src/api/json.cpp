@@ -5,7 +5,7 @@
 #include <ctime>
 #include <sstream>
 
-#include "api/json_syntax.h"
+#include "common/json_syntax.h"
 
 namespace streamhost::api {
 

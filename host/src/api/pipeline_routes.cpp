@@ -2,6 +2,8 @@
 
 #include "api/body_fields.h"
 #include "api/json.h"
+#include "common/json_syntax.h"
+#include "api/json_writer.h"
 #include "api/query_params.h"
 #include "common/crypto.h"
 #include "core/stream_service.h"
@@ -158,28 +160,57 @@ class PipelineRoutes {
     return resourceResponse(200, "pipeline", row->id, attributes(*row));
   }
 
-  static JsonObject entryJson(const journal::JournalEntry& e) {
-    JsonObject o = newObject();
-    o->set("seq", e.seq);
-    o->set("stream_id", e.stream_id);
-    o->set("offset", e.record.offset.empty() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(e.record.offset));
-    o->set("op", e.record.op == 0 ? Poco::Dynamic::Var() : Poco::Dynamic::Var(std::string(1, static_cast<char>(e.record.op))));
-    o->set("key", e.record.key.empty() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(e.record.key));
-    const std::string& v = e.record.value;
-    auto parsed = v.empty() ? Result<Poco::Dynamic::Var>(invalidArgument("empty")) : parseJson(v);
-    if (parsed) {
-      o->set("value", *parsed);
+  static void stringOrNull(JsonWriter& w, const std::string& s) {
+    if (s.empty()) {
+      w.null();
     } else {
-      o->set("value", crypto::base64Encode(v));
-      o->set("value_encoding", "base64");
+      w.string(s);
     }
-    JsonObject headers = newObject();
-    for (const auto& [k, hv] : e.record.headers) {
-      headers->set(k, hv);
+  }
+
+  // Headers go out once per name, at its first place with its last value,
+  // as a JSON object keeps them.
+  static void writeHeaders(JsonWriter& w, const std::vector<std::pair<std::string, std::string>>& headers) {
+    w.beginObject();
+    for (size_t i = 0; i < headers.size(); ++i) {
+      const std::string& name = headers[i].first;
+      bool seen = false;
+      for (size_t k = 0; k < i && !seen; ++k) {
+        seen = headers[k].first == name;
+      }
+      if (seen) {
+        continue;
+      }
+      const std::string* value = &headers[i].second;
+      for (size_t k = i + 1; k < headers.size(); ++k) {
+        if (headers[k].first == name) {
+          value = &headers[k].second;
+        }
+      }
+      w.key(name).string(*value);
     }
-    o->set("headers", headers);
-    o->set("ts", formatTime(e.record.ts_ms > 0 ? e.record.ts_ms : e.appended_at_ms));
-    return o;
+    w.endObject();
+  }
+
+  static void writeEntry(JsonWriter& w, const journal::JournalEntry& e) {
+    const Record& r = e.record;
+    w.beginObject();
+    w.key("seq").number(e.seq);
+    w.key("stream_id").string(e.stream_id);
+    stringOrNull(w.key("offset"), r.offset);
+    stringOrNull(w.key("op"), r.op == 0 ? std::string() : std::string(1, static_cast<char>(r.op)));
+    stringOrNull(w.key("key"), r.key);
+    // Values Poco's parser took before (objects and arrays) go out verbatim.
+    if (!r.value.empty() && !checkJsonSyntax(r.value) && isPortableJsonContainer(r.value)) {
+      w.key("value").raw(r.value);
+    } else {
+      w.key("value").string(crypto::base64Encode(r.value));
+      w.key("value_encoding").string("base64");
+    }
+    w.key("headers");
+    writeHeaders(w, r.headers);
+    w.key("ts").string(formatTime(r.ts_ms > 0 ? r.ts_ms : e.appended_at_ms));
+    w.endObject();
   }
 
   ApiResponse events(ApiRequest& req) const {
@@ -223,20 +254,23 @@ class PipelineRoutes {
       }
       return statusResponse(result.status(), req.request_id);
     }
-    JsonArray data = newArray();
+    JsonWriter w;
+    w.reserve(256 + result->entries.size() * 256);
+    w.beginObject().key("data").beginArray();
     uint64_t next = from;
     for (const auto& e : result->entries) {
-      data->add(entryJson(e));
+      writeEntry(w, e);
       next = e.seq;
     }
-    JsonObject meta = newObject();
-    meta->set("next_after", next);
-    meta->set("head_seq", result->head_seq);
-    meta->set("oldest_seq", result->oldest_seq);
-    JsonObject root = newObject();
-    root->set("data", data);
-    root->set("meta", meta);
-    return jsonResponse(200, root);
+    w.endArray().key("meta").beginObject();
+    w.key("next_after").number(next);
+    w.key("head_seq").number(result->head_seq);
+    w.key("oldest_seq").number(result->oldest_seq);
+    w.endObject().endObject();
+    ApiResponse resp;
+    resp.status = 200;
+    resp.body = w.take();
+    return resp;
   }
 
  private:

@@ -2,6 +2,8 @@
 
 #include "api/body_fields.h"
 #include "api/json.h"
+#include "common/json_syntax.h"
+#include "api/json_writer.h"
 #include "api/query_params.h"
 #include "metrics/stream_metrics.h"
 
@@ -16,6 +18,14 @@ Poco::Dynamic::Var optTime(const std::optional<int64_t>& t) {
   return t ? Poco::Dynamic::Var(formatTime(*t)) : Poco::Dynamic::Var();
 }
 
+void writeOptString(JsonWriter& w, const std::optional<std::string>& s) {
+  if (s) {
+    w.string(*s);
+  } else {
+    w.null();
+  }
+}
+
 std::string baseUrl(const ApiRequest& req) {
   std::string host = req.header("Host").value_or("127.0.0.1");
   return "http://" + host;
@@ -25,33 +35,69 @@ class StreamRoutes {
  public:
   explicit StreamRoutes(StreamRouteDeps deps) : deps_(std::move(deps)) {}
 
-  JsonObject attributes(const store::StreamRow& row, const ApiRequest& req) const {
-    JsonObject a = newObject();
-    a->set("name", row.name);
-    a->set("source_type", row.source_type);
-    a->set("pipeline_id", row.pipeline_id);
-    a->set("connection_id", optString(row.connection_id));
-    a->set("status", row.status);
-    auto config = parseJson(deps_.service->redactedConfig(row));
-    a->set("config", config ? *config : Poco::Dynamic::Var(newObject()));
-    a->set("last_error", optString(row.last_error));
-    a->set("committed_offset", optString(row.committed_offset));
-    const plugins::SourceTypeInfo* type = deps_.registry->findSourceType(row.source_type);
-    if (type != nullptr && type->isPush()) {
-      a->set("ingest_url", baseUrl(req) + "/ingest/" + row.id);
+  // The stored config is validated JSON and redaction keeps it so; it goes
+  // out verbatim unless it is something Poco would have rewritten.
+  void writeConfig(JsonWriter& w, const store::StreamRow& row) const {
+    std::string config = deps_.service->redactedConfig(row);
+    w.key("config");
+    if (!checkJsonSyntax(config) && isPortableJsonContainer(config)) {
+      w.raw(config);
+      return;
     }
-    a->set("created_at", formatTime(row.created_at));
-    a->set("updated_at", formatTime(row.updated_at));
-    a->set("started_at", optTime(row.started_at));
-    return a;
+    auto parsed = parseJson(config);
+    w.raw(parsed ? toJson(*parsed) : std::string("{}"));
   }
 
-  ApiResponse one(int http, const Result<store::StreamRow>& row, const ApiRequest& req,
-                  const JsonObject& meta = nullptr) const {
+  void writeAttributes(JsonWriter& w, const store::StreamRow& row, const ApiRequest& req) const {
+    w.beginObject();
+    w.key("name").string(row.name);
+    w.key("source_type").string(row.source_type);
+    w.key("pipeline_id").string(row.pipeline_id);
+    writeOptString(w.key("connection_id"), row.connection_id);
+    w.key("status").string(row.status);
+    writeConfig(w, row);
+    writeOptString(w.key("last_error"), row.last_error);
+    writeOptString(w.key("committed_offset"), row.committed_offset);
+    const plugins::SourceTypeInfo* type = deps_.registry->findSourceType(row.source_type);
+    if (type != nullptr && type->isPush()) {
+      w.key("ingest_url").string(baseUrl(req) + "/ingest/" + row.id);
+    }
+    w.key("created_at").string(formatTime(row.created_at));
+    w.key("updated_at").string(formatTime(row.updated_at));
+    writeOptString(w.key("started_at"), row.started_at ? std::optional(formatTime(*row.started_at)) : std::nullopt);
+    w.endObject();
+  }
+
+  void writeResource(JsonWriter& w, const store::StreamRow& row, const ApiRequest& req) const {
+    w.beginObject();
+    w.key("id").string(row.id);
+    w.key("type").string("stream");
+    w.key("attributes");
+    writeAttributes(w, row, req);
+    w.endObject();
+  }
+
+  /// {"data": stream} plus "meta" when given.
+  ApiResponse streamResponse(int http, const store::StreamRow& row, const ApiRequest& req,
+                             const JsonObject& meta = nullptr) const {
+    JsonWriter w;
+    w.beginObject().key("data");
+    writeResource(w, row, req);
+    if (meta) {
+      w.key("meta").raw(toJson(meta));
+    }
+    w.endObject();
+    ApiResponse r;
+    r.status = http;
+    r.body = w.take();
+    return r;
+  }
+
+  ApiResponse one(int http, const Result<store::StreamRow>& row, const ApiRequest& req) const {
     if (!row) {
       return statusResponse(row.status(), req.request_id);
     }
-    return resourceResponse(http, "stream", row->id, attributes(*row, req), meta);
+    return streamResponse(http, *row, req);
   }
 
   ApiResponse list(ApiRequest& req) const {
@@ -76,19 +122,20 @@ class StreamRoutes {
     if (!page) {
       return statusResponse(page.status(), req.request_id);
     }
-    JsonArray data = newArray();
+    JsonWriter w;
+    w.reserve(128 + page->rows.size() * 512);
+    w.beginObject().key("data").beginArray();
     for (const auto& row : page->rows) {
-      data->add(resourceObject("stream", row.id, attributes(row, req)));
+      writeResource(w, row, req);
     }
-    JsonObject pageMeta = newObject();
-    pageMeta->set("limit", *limit);
-    pageMeta->set("cursor", optString(page->next_cursor));
-    JsonObject meta = newObject();
-    meta->set("page", pageMeta);
-    JsonObject root = newObject();
-    root->set("data", data);
-    root->set("meta", meta);
-    return jsonResponse(200, root);
+    w.endArray().key("meta").beginObject().key("page").beginObject();
+    w.key("limit").number(static_cast<int64_t>(*limit));
+    writeOptString(w.key("cursor"), page->next_cursor);
+    w.endObject().endObject().endObject();
+    ApiResponse r;
+    r.status = 200;
+    r.body = w.take();
+    return r;
   }
 
   ApiResponse create(ApiRequest& req) const {
@@ -184,7 +231,7 @@ class StreamRoutes {
     teardown->set("forced", *force);
     JsonObject meta = newObject();
     meta->set("teardown", teardown);
-    return resourceResponse(200, "stream", result->row.id, attributes(result->row, req), meta);
+    return streamResponse(200, result->row, req, meta);
   }
 
   ApiResponse metricsOf(ApiRequest& req) const {

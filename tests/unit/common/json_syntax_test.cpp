@@ -1,8 +1,8 @@
-#include "api/json_syntax.h"
+#include "common/json_syntax.h"
 
 #include <gtest/gtest.h>
 
-namespace streamhost::api {
+namespace streamhost {
 namespace {
 
 TEST(JsonSyntaxTest, AcceptsValidDocuments) {
@@ -46,4 +46,4 @@ TEST(JsonSyntaxTest, BoundsNestingDepth) {
 }
 
 }  // namespace
-}  // namespace streamhost::api
+}  // namespace streamhost

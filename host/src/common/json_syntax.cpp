@@ -1,8 +1,8 @@
-#include "api/json_syntax.h"
+#include "common/json_syntax.h"
 
 #include <cctype>
 
-namespace streamhost::api {
+namespace streamhost {
 namespace {
 
 class Scanner {
@@ -227,4 +227,4 @@ std::optional<JsonSyntaxError> checkJsonSyntax(std::string_view text, int max_de
   return Scanner(text, max_depth).run();
 }
 
-}  // namespace streamhost::api
+}  // namespace streamhost

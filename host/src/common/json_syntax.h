@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-namespace streamhost::api {
+namespace streamhost {
 
 /// Where a JSON text first goes wrong.
 struct JsonSyntaxError {
@@ -21,4 +21,4 @@ struct JsonSyntaxError {
 /// runs first to give clients one.
 std::optional<JsonSyntaxError> checkJsonSyntax(std::string_view text, int max_depth = 64);
 
-}  // namespace streamhost::api
+}  // namespace streamhost
