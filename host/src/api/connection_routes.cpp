@@ -6,6 +6,7 @@
 
 #include "api/body_fields.h"
 #include "api/json.h"
+#include "api/paging.h"
 #include "api/query_params.h"
 #include "core/stream_service.h"
 #include "plugins/config_schema.h"
@@ -204,36 +205,20 @@ class ConnectionRoutes {
     }
     auto type = req.queryParam("type");
     std::string scope = "connections|" + type.value_or("");
-    std::optional<store::PageKey> after;
-    if (auto c = req.queryParam("cursor")) {
-      auto key = d_.cursors->decode(*c, scope);
-      if (!key) {
-        return statusResponse(key.status(), req.request_id);
-      }
-      after = *key;
+    auto after = cursorParam(req, *d_.cursors, scope);
+    if (!after) {
+      return statusResponse(after.status(), req.request_id);
     }
-    auto rows = d_.store->listConnections(type, after, *limit + 1);
+    auto rows = d_.store->listConnections(type, *after, *limit + 1);
     if (!rows) {
       return statusResponse(rows.status(), req.request_id);
     }
-    Poco::Dynamic::Var cursor;
-    if (static_cast<int>(rows->size()) > *limit) {
-      rows->resize(static_cast<size_t>(*limit));
-      cursor = d_.cursors->encode({rows->back().created_at, rows->back().id}, scope);
-    }
+    Poco::Dynamic::Var cursor = trimPage(*rows, *limit, *d_.cursors, scope);
     JsonArray data = newArray();
     for (const auto& r : *rows) {
       data->add(resourceObject("connection", r.id, attributes(r)));
     }
-    JsonObject page = newObject();
-    page->set("limit", *limit);
-    page->set("cursor", cursor);
-    JsonObject meta = newObject();
-    meta->set("page", page);
-    JsonObject root = newObject();
-    root->set("data", data);
-    root->set("meta", meta);
-    return jsonResponse(200, root);
+    return collectionResponse(data, *limit, cursor);
   }
 
   ApiResponse test(ApiRequest& req) const {

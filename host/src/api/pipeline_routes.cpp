@@ -2,6 +2,7 @@
 
 #include "api/body_fields.h"
 #include "api/json.h"
+#include "api/paging.h"
 #include "common/json_syntax.h"
 #include "api/json_writer.h"
 #include "api/query_params.h"
@@ -105,36 +106,20 @@ class PipelineRoutes {
     if (!limit) {
       return statusResponse(limit.status(), req.request_id);
     }
-    std::optional<store::PageKey> after;
-    if (auto c = req.queryParam("cursor")) {
-      auto key = d_.cursors->decode(*c, "pipelines");
-      if (!key) {
-        return statusResponse(key.status(), req.request_id);
-      }
-      after = *key;
+    auto after = cursorParam(req, *d_.cursors, "pipelines");
+    if (!after) {
+      return statusResponse(after.status(), req.request_id);
     }
-    auto rows = d_.store->listPipelines(after, *limit + 1);
+    auto rows = d_.store->listPipelines(*after, *limit + 1);
     if (!rows) {
       return statusResponse(rows.status(), req.request_id);
     }
-    Poco::Dynamic::Var cursor;
-    if (static_cast<int>(rows->size()) > *limit) {
-      rows->resize(static_cast<size_t>(*limit));
-      cursor = d_.cursors->encode({rows->back().created_at, rows->back().id}, "pipelines");
-    }
+    Poco::Dynamic::Var cursor = trimPage(*rows, *limit, *d_.cursors, "pipelines");
     JsonArray data = newArray();
     for (const auto& r : *rows) {
       data->add(resourceObject("pipeline", r.id, attributes(r)));
     }
-    JsonObject page = newObject();
-    page->set("limit", *limit);
-    page->set("cursor", cursor);
-    JsonObject meta = newObject();
-    meta->set("page", page);
-    JsonObject root = newObject();
-    root->set("data", data);
-    root->set("meta", meta);
-    return jsonResponse(200, root);
+    return collectionResponse(data, *limit, cursor);
   }
 
   ApiResponse get(ApiRequest& req) const {
