@@ -83,17 +83,7 @@ inline std::string_view toView(sh_bytes_t b) {
   return b.data ? std::string_view(reinterpret_cast<const char*>(b.data), b.len) : std::string_view();
 }
 
-namespace detail {
-
-inline void writeBuf(char* buf, size_t size, std::string_view text) {
-  if (buf == nullptr || size == 0) {
-    return;
-  }
-  size_t n = std::min(size - 1, text.size());
-  std::memcpy(buf, text.data(), n);
-  buf[n] = '\0';
-}
-
+/// Appends code point `cp` to `out` as UTF-8.
 inline void appendUtf8(std::string& out, uint32_t cp) {
   if (cp < 0x80) {
     out += static_cast<char>(cp);
@@ -111,6 +101,18 @@ inline void appendUtf8(std::string& out, uint32_t cp) {
     out += static_cast<char>(0x80 | (cp & 0x3F));
   }
 }
+
+namespace detail {
+
+inline void writeBuf(char* buf, size_t size, std::string_view text) {
+  if (buf == nullptr || size == 0) {
+    return;
+  }
+  size_t n = std::min(size - 1, text.size());
+  std::memcpy(buf, text.data(), n);
+  buf[n] = '\0';
+}
+
 
 inline std::optional<uint32_t> hex4(std::string_view s, size_t at) {
   if (at + 4 > s.size()) {
@@ -164,7 +166,7 @@ inline std::optional<std::string> parseJsonString(std::string_view json) {
             i += 6;
           }
         }
-        detail::appendUtf8(out, code);
+        appendUtf8(out, code);
         break;
       }
       default: return std::nullopt;

@@ -1,29 +1,13 @@
 #include "json_lite.h"
 
+#include <streamhost/plugin_sdk.hpp>
+
 #include <cstdint>
 
 namespace streamhost::plugins::webhook {
 namespace {
 
 constexpr int kMaxDepth = 64;
-
-void appendUtf8(std::string& out, uint32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
 
 class Parser {
  public:
@@ -187,7 +171,7 @@ class Parser {
               pos_ = save;
             }
           }
-          appendUtf8(out, cp);
+          sdk::appendUtf8(out, cp);
           break;
         }
         default: return bad("invalid escape");
