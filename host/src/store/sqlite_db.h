@@ -91,4 +91,23 @@ bool isUniqueViolation(int extended_code);
 /// SQLITE_CONSTRAINT_TRIGGER raised by ON DELETE RESTRICT).
 bool isForeignKeyViolation(int extended_code);
 
+/// Runs `sql` with `key` bound to ?1 and reads the first row with `read`
+/// (returning Row or Result<Row>); kNotFound with `not_found` when there is none.
+template <class Row, class ReadFn>
+Result<Row> selectOne(SqliteDb& db, const std::string& sql, const std::string& key, const std::string& not_found,
+                      ReadFn read) {
+  Result<SqliteStatement> q = db.prepare(sql);
+  if (!q) {
+    return q.status();
+  }
+  Result<bool> row = q->bindText(1, key).step();
+  if (!row) {
+    return row.status();
+  }
+  if (!*row) {
+    return notFound(not_found);
+  }
+  return Result<Row>(read(*q));
+}
+
 }  // namespace streamhost::store

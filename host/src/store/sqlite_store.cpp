@@ -211,18 +211,9 @@ Status SqliteStore::createStream(const StreamRow& row) {
 
 Result<StreamRow> SqliteStore::getStream(const std::string& id) {
   std::lock_guard<std::mutex> lock(mu_);
-  Result<SqliteStatement> q = db_->prepare(std::string("SELECT ") + kStreamColumns + " FROM streams WHERE id = ?1");
-  if (!q) {
-    return q.status();
-  }
-  Result<bool> row = q->bindText(1, id).step();
-  if (!row) {
-    return row.status();
-  }
-  if (!*row) {
-    return notFound("stream " + id + " not found");
-  }
-  return readStream(*q);
+  return selectOne<StreamRow>(*db_, std::string("SELECT ") + kStreamColumns + " FROM streams WHERE id = ?1",
+                         id, "stream " + id + " not found",
+                         readStream);
 }
 
 Result<std::vector<StreamRow>> SqliteStore::listStreams(const StreamFilter& filter,

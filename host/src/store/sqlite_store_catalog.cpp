@@ -91,19 +91,9 @@ Status SqliteStore::createPipeline(const PipelineRow& row) {
 
 Result<PipelineRow> SqliteStore::getPipeline(const std::string& id) {
   std::lock_guard<std::mutex> lock(mu_);
-  Result<SqliteStatement> q =
-      db_->prepare(std::string("SELECT ") + kPipelineColumns + " FROM pipelines WHERE id = ?1");
-  if (!q) {
-    return q.status();
-  }
-  Result<bool> row = q->bindText(1, id).step();
-  if (!row) {
-    return row.status();
-  }
-  if (!*row) {
-    return notFound("pipeline " + id + " not found");
-  }
-  return readPipeline(*q);
+  return selectOne<PipelineRow>(*db_, std::string("SELECT ") + kPipelineColumns + " FROM pipelines WHERE id = ?1",
+                         id, "pipeline " + id + " not found",
+                         readPipeline);
 }
 
 Result<std::vector<PipelineRow>> SqliteStore::listPipelines(const std::optional<PageKey>& after, int limit) {
@@ -183,19 +173,9 @@ Status SqliteStore::createConnection(const ConnectionRow& row) {
 
 Result<ConnectionRow> SqliteStore::getConnection(const std::string& id) {
   std::lock_guard<std::mutex> lock(mu_);
-  Result<SqliteStatement> q =
-      db_->prepare(std::string("SELECT ") + kConnectionColumns + " FROM connections WHERE id = ?1");
-  if (!q) {
-    return q.status();
-  }
-  Result<bool> row = q->bindText(1, id).step();
-  if (!row) {
-    return row.status();
-  }
-  if (!*row) {
-    return notFound("connection " + id + " not found");
-  }
-  return readConnection(*q);
+  return selectOne<ConnectionRow>(*db_, std::string("SELECT ") + kConnectionColumns + " FROM connections WHERE id = ?1",
+                         id, "connection " + id + " not found",
+                         [this](const SqliteStatement& s) { return readConnection(s); });
 }
 
 Result<std::vector<ConnectionRow>> SqliteStore::listConnections(const std::optional<std::string>& type,
@@ -302,19 +282,9 @@ Status SqliteStore::createApiKey(const ApiKeyRow& row) {
 
 Result<ApiKeyRow> SqliteStore::findApiKeyByHash(const std::string& key_sha256) {
   std::lock_guard<std::mutex> lock(mu_);
-  Result<SqliteStatement> q =
-      db_->prepare(std::string("SELECT ") + kApiKeyColumns + " FROM api_keys WHERE key_sha256 = ?1");
-  if (!q) {
-    return q.status();
-  }
-  Result<bool> row = q->bindText(1, key_sha256).step();
-  if (!row) {
-    return row.status();
-  }
-  if (!*row) {
-    return notFound("no API key matches");
-  }
-  return readApiKey(*q);
+  return selectOne<ApiKeyRow>(*db_, std::string("SELECT ") + kApiKeyColumns + " FROM api_keys WHERE key_sha256 = ?1",
+                         key_sha256, "no API key matches",
+                         readApiKey);
 }
 
 Result<std::vector<ApiKeyRow>> SqliteStore::listApiKeys() {
