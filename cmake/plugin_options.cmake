@@ -1,3 +1,4 @@
 # One line per built-in plugin.
 option(STREAMHOST_PLUGIN_DATAGEN "Build the datagen source plugin" ON)
 option(STREAMHOST_PLUGIN_WEBHOOK "Build the webhook push source plugin" ON)
+option(STREAMHOST_PLUGIN_POSTGRES_CDC "Build the postgres_cdc logical replication plugin (needs libpq)" ON)

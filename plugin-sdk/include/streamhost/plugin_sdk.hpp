@@ -175,6 +175,60 @@ inline std::optional<std::string> parseJsonString(std::string_view json) {
   return out;
 }
 
+/// Decodes a JSON array of strings, e.g. a config key of type SH_CFG_ARRAY;
+/// nullopt when `json` is anything else.
+inline std::optional<std::vector<std::string>> parseJsonStringArray(std::string_view json) {
+  auto isSpace = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
+  size_t i = 0;
+  auto skip = [&] {
+    while (i < json.size() && isSpace(json[i])) {
+      ++i;
+    }
+  };
+  skip();
+  if (i >= json.size() || json[i] != '[') {
+    return std::nullopt;
+  }
+  ++i;
+  std::vector<std::string> out;
+  skip();
+  if (i < json.size() && json[i] == ']') {
+    ++i;
+    skip();
+    return i == json.size() ? std::optional(out) : std::nullopt;
+  }
+  while (true) {
+    skip();
+    if (i >= json.size() || json[i] != '"') {
+      return std::nullopt;
+    }
+    size_t start = i++;
+    while (i < json.size() && json[i] != '"') {
+      i += json[i] == '\\' ? 2 : 1;
+    }
+    if (i >= json.size()) {
+      return std::nullopt;
+    }
+    auto s = parseJsonString(json.substr(start, i + 1 - start));
+    if (!s) {
+      return std::nullopt;
+    }
+    out.push_back(std::move(*s));
+    ++i;
+    skip();
+    if (i < json.size() && json[i] == ',') {
+      ++i;
+      continue;
+    }
+    if (i < json.size() && json[i] == ']') {
+      ++i;
+      skip();
+      return i == json.size() ? std::optional(out) : std::nullopt;
+    }
+    return std::nullopt;
+  }
+}
+
 /// Encodes `s` as a JSON string literal, quotes included.
 inline std::string jsonQuote(std::string_view s) {
   std::string out;

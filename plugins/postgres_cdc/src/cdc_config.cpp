@@ -1,0 +1,226 @@
+#include "cdc_config.h"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+
+namespace streamhost::pgcdc {
+namespace {
+
+bool globMatch(std::string_view pattern, std::string_view text) {
+  // Iterative '*' matching with one backtrack point.
+  size_t p = 0, t = 0, star = std::string_view::npos, mark = 0;
+  while (t < text.size()) {
+    if (p < pattern.size() && pattern[p] == '*') {
+      star = p++;
+      mark = t;
+    } else if (p < pattern.size() && pattern[p] == text[t]) {
+      ++p;
+      ++t;
+    } else if (star != std::string_view::npos) {
+      p = star + 1;
+      t = ++mark;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.size() && pattern[p] == '*') {
+    ++p;
+  }
+  return p == pattern.size();
+}
+
+bool isPatternPart(std::string_view s) {
+  return !s.empty() && s.size() <= 63 && std::all_of(s.begin(), s.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '$' || c == '*';
+  });
+}
+
+std::vector<TablePattern> patterns(const sdk::Host& host, const char* key) {
+  std::vector<TablePattern> out;
+  auto json = host.configJson(key);
+  if (!json || *json == "null") {
+    return out;
+  }
+  auto items = sdk::parseJsonStringArray(*json);
+  if (!items) {
+    sdk::configError(key, "must be an array of \"schema.table\" strings");
+  }
+  for (size_t i = 0; i < items->size(); ++i) {
+    const std::string& item = (*items)[i];
+    size_t dot = item.find('.');
+    std::string field = std::string(key) + "[" + std::to_string(i) + "]";
+    if (dot == std::string::npos || !isPatternPart(item.substr(0, dot)) || !isPatternPart(item.substr(dot + 1))) {
+      sdk::configError(field, "'" + item + "' is not schema.table (letters, digits, _, $ and * only)");
+    }
+    out.push_back({item.substr(0, dot), item.substr(dot + 1)});
+  }
+  return out;
+}
+
+int64_t boundedInt(const sdk::Host& host, const char* key, int64_t fallback, int64_t lo, int64_t hi) {
+  int64_t v = host.configInt(key, fallback);
+  if (v < lo || v > hi) {
+    sdk::configError(key, "must be between " + std::to_string(lo) + " and " + std::to_string(hi));
+  }
+  return v;
+}
+
+}  // namespace
+
+bool TablePattern::matches(std::string_view s, std::string_view t) const {
+  return globMatch(schema, s) && globMatch(table, t);
+}
+
+std::string defaultSlotName(std::string_view stream_id) {
+  std::string out = "streamhost_";
+  for (char c : stream_id) {
+    unsigned char u = static_cast<unsigned char>(c);
+    out += std::isalnum(u) ? static_cast<char>(std::tolower(u)) : '_';
+  }
+  return out.substr(0, 63);
+}
+
+bool isValidSlotName(std::string_view name) {
+  return !name.empty() && name.size() <= 63 && std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+  });
+}
+
+bool isValidIdentifier(std::string_view name) {
+  if (name.empty() || name.size() > 63) {
+    return false;
+  }
+  auto first = static_cast<unsigned char>(name[0]);
+  if (!std::isalpha(first) && first != '_') {
+    return false;
+  }
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '$';
+  });
+}
+
+std::string quoteIdent(std::string_view name) {
+  std::string out = "\"";
+  for (char c : name) {
+    out += c;
+    if (c == '"') {
+      out += '"';
+    }
+  }
+  return out + "\"";
+}
+
+std::string quoteLiteral(std::string_view text) {
+  std::string out = "'";
+  for (char c : text) {
+    out += c;
+    if (c == '\'') {
+      out += '\'';
+    }
+  }
+  return out + "'";
+}
+
+ConnSettings ConnSettings::fromHost(const sdk::Host& host) {
+  ConnSettings s;
+  s.host = host.connectionString("host", "localhost");
+  s.port = host.connectionInt("port", 5432);
+  s.database = host.connectionString("database");
+  s.user = host.connectionString("user");
+  s.password = host.connectionString("password");
+  s.sslmode = host.connectionString("sslmode", "prefer");
+  if (s.host.empty()) {
+    sdk::configError("host", "must not be empty");
+  }
+  if (s.port < 1 || s.port > 65535) {
+    sdk::configError("port", "must be between 1 and 65535");
+  }
+  if (s.database.empty()) {
+    sdk::configError("database", "is required");
+  }
+  if (s.user.empty()) {
+    sdk::configError("user", "is required");
+  }
+  static constexpr std::array<std::string_view, 6> kModes = {"disable", "allow", "prefer", "require",
+                                                             "verify-ca", "verify-full"};
+  if (std::find(kModes.begin(), kModes.end(), s.sslmode) == kModes.end()) {
+    sdk::configError("sslmode", "must be one of disable, allow, prefer, require, verify-ca, verify-full");
+  }
+  return s;
+}
+
+std::string ConnSettings::describe() const {
+  return user + "@" + host + ":" + std::to_string(port) + "/" + database;
+}
+
+CdcConfig CdcConfig::fromHost(const sdk::Host& host, std::string_view stream_id) {
+  CdcConfig c;
+  std::string derived = stream_id.empty() ? std::string() : defaultSlotName(stream_id);
+  c.slot_name = host.configString("slot_name", derived);
+  if (!c.slot_name.empty() && !isValidSlotName(c.slot_name)) {
+    sdk::configError("slot_name", "must be 1-63 characters of lower-case letters, digits and _");
+  }
+  c.publication = host.configString("publication", derived);
+  if (!c.publication.empty() && !isValidIdentifier(c.publication)) {
+    sdk::configError("publication",
+                     "must be a PostgreSQL identifier: a letter or _, then letters, digits, _ or $ (at most 63)");
+  }
+  c.create_publication = host.configBool("create_publication", true);
+  c.include = patterns(host, "include_tables");
+  c.exclude = patterns(host, "exclude_tables");
+  std::string mode = host.configString("snapshot_mode", "initial");
+  if (mode == "initial") {
+    c.snapshot_mode = SnapshotMode::kInitial;
+  } else if (mode == "never") {
+    c.snapshot_mode = SnapshotMode::kNever;
+  } else {
+    sdk::configError("snapshot_mode", "must be \"initial\" or \"never\"");
+  }
+  c.heartbeat_interval_ms = boundedInt(host, "heartbeat_interval_ms", 10000, 0, 3600000);
+  c.max_batch_rows = boundedInt(host, "max_batch_rows", 4096, 1, 100000);
+  c.max_batch_bytes = boundedInt(host, "max_batch_bytes", 8 << 20, 1024, 256 << 20);
+  return c;
+}
+
+bool CdcConfig::wants(std::string_view schema, std::string_view table) const {
+  auto hit = [&](const TablePattern& p) { return p.matches(schema, table); };
+  if (!include.empty() && std::none_of(include.begin(), include.end(), hit)) {
+    return false;
+  }
+  return std::none_of(exclude.begin(), exclude.end(), hit);
+}
+
+std::span<const sh_config_key_t> cdcConfigKeys() {
+  static constexpr sh_config_key_t kKeys[] = {
+      sdk::configKey("slot_name", SH_CFG_STRING, nullptr, 0,
+                     "Logical replication slot; default streamhost_<stream id>."),
+      sdk::configKey("publication", SH_CFG_STRING, nullptr, 0, "Publication to read; default streamhost_<stream id>."),
+      sdk::configKey("create_publication", SH_CFG_BOOL, "true", 0,
+                     "Create the publication when missing (FOR TABLE the included tables, or FOR ALL TABLES)."),
+      sdk::configKey("include_tables", SH_CFG_ARRAY, "[]", 0, "schema.table patterns to read (* allowed); all when empty."),
+      sdk::configKey("exclude_tables", SH_CFG_ARRAY, "[]", 0, "schema.table patterns to skip (* allowed)."),
+      sdk::configKey("snapshot_mode", SH_CFG_STRING, "\"initial\"", 0,
+                     "initial: read the included tables first, then stream; never: stream only."),
+      sdk::configKey("heartbeat_interval_ms", SH_CFG_INT, "10000", 0,
+                     "How often the slot is advanced on a quiet database; 0 turns it off."),
+      sdk::configKey("max_batch_rows", SH_CFG_INT, "4096", 0, "Most rows handed to the host per batch."),
+      sdk::configKey("max_batch_bytes", SH_CFG_INT, "8388608", 0, "Most bytes handed to the host per batch."),
+  };
+  return kKeys;
+}
+
+std::span<const sh_config_key_t> connectionConfigKeys() {
+  static constexpr sh_config_key_t kKeys[] = {
+      sdk::configKey("host", SH_CFG_STRING, "\"localhost\"", 0, "Server host name, address or socket directory."),
+      sdk::configKey("port", SH_CFG_INT, "5432", 0, "Server port."),
+      sdk::configKey("database", SH_CFG_STRING, nullptr, SH_CFG_REQUIRED, "Database to replicate."),
+      sdk::configKey("user", SH_CFG_STRING, nullptr, SH_CFG_REQUIRED,
+                     "Role with the REPLICATION attribute (or a superuser)."),
+      sdk::configKey("sslmode", SH_CFG_STRING, "\"prefer\"", 0, "libpq sslmode."),
+      sdk::configKey("password", SH_CFG_STRING, nullptr, SH_CFG_SECRET, "Password of the role."),
+  };
+  return kKeys;
+}
+
+}  // namespace streamhost::pgcdc

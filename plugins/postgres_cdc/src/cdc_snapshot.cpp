@@ -1,0 +1,150 @@
+// The initial snapshot and the calls that act on the server's catalogue.
+#include <algorithm>
+
+#include "cdc_source.h"
+#include "change_encoder.h"
+#include "server_admin.h"
+
+namespace streamhost::pgcdc {
+namespace {
+
+constexpr const char* kCursor = "streamhost_snapshot";
+
+std::string qualified(const std::pair<std::string, std::string>& t) {
+  return quoteIdent(t.first) + "." + quoteIdent(t.second);
+}
+
+}  // namespace
+
+void CdcSource::beginSnapshot(const std::string& snapshot_name, Lsn consistent) {
+  PgConn& conn = admin();
+  conn.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", "starting the snapshot transaction");
+  conn.exec("SET TRANSACTION SNAPSHOT " + quoteLiteral(snapshot_name), "importing the slot's snapshot");
+  Snapshot s;
+  s.tables = ServerAdmin(conn).publishedTables(config_);
+  s.consistent = consistent;
+  s.started_ms = host().nowMs();
+  host().info("snapshot of " + std::to_string(s.tables.size()) + " tables at " + formatLsn(consistent) +
+              " starting");
+  snapshot_ = std::move(s);
+  phase_ = Phase::kSnapshot;
+}
+
+void CdcSource::snapshotStep(int64_t rows) {
+  Snapshot& s = *snapshot_;
+  PgConn& conn = *admin_;
+  while (s.table < s.tables.size()) {
+    const auto& table = s.tables[s.table];
+    std::string name = qualified(table);
+    if (!s.cursor_open) {
+      ServerAdmin sa(conn);
+      s.relation = Relation();
+      s.relation.schema = table.first;
+      s.relation.table = table.second;
+      std::string select;
+      for (const std::string& col : sa.snapshotColumns(name)) {
+        Column c;
+        c.name = col;
+        s.relation.columns.push_back(std::move(c));
+        select += (select.empty() ? "" : ", ") + quoteIdent(col);
+      }
+      s.relation.prepare();
+      s.relation.setKey(sa.primaryKey(name, false));
+      conn.exec(std::string("DECLARE ") + kCursor + " NO SCROLL CURSOR FOR SELECT " + select + " FROM " + name,
+                "reading " + name);
+      s.cursor_open = true;
+      s.rows_table = 0;
+    }
+    PgResultPtr r = conn.exec("FETCH FORWARD " + std::to_string(std::max<int64_t>(rows, 1)) + " FROM " + kCursor,
+                              "reading " + name);
+    int n = PQntuples(r.get());
+    if (n == 0) {
+      conn.exec(std::string("CLOSE ") + kCursor, "reading " + name);
+      s.cursor_open = false;
+      host().info("snapshot of " + table.first + "." + table.second + " done: " + std::to_string(s.rows_table) +
+                  " rows");
+      ++s.table;
+      continue;
+    }
+    int ncols = std::min(PQnfields(r.get()), static_cast<int>(s.relation.columns.size()));
+    for (int c = 0; c < ncols; ++c) {
+      s.relation.columns[static_cast<size_t>(c)].type_oid = PQftype(r.get(), c);
+    }
+    Tuple tuple(static_cast<size_t>(ncols));
+    SourceInfo src{s.consistent, std::nullopt, s.started_ms, true};
+    for (int i = 0; i < n; ++i) {
+      for (int c = 0; c < ncols; ++c) {
+        Datum& d = tuple[static_cast<size_t>(c)];
+        d.kind = PQgetisnull(r.get(), i, c) ? 'n' : 't';
+        d.text = std::string_view(PQgetvalue(r.get(), i, c), static_cast<size_t>(PQgetlength(r.get(), i, c)));
+      }
+      encodeChange(Change{'r', &s.relation, nullptr, false, &tuple}, src, now_ms_, key_buf_, value_buf_);
+      Pending p;
+      p.key = key_buf_;
+      p.value = value_buf_;
+      p.op = 'r';
+      p.ts_ms = s.started_ms;
+      p.offset.kind = Offset::Kind::kSnapshot;
+      out_.push_back(std::move(p));
+    }
+    s.rows_table += n;
+    s.rows_total += n;
+    host().gauge("snapshot_rows", static_cast<double>(s.rows_total));
+    return;
+  }
+  conn.exec("COMMIT", "finishing the snapshot");
+  host().info("snapshot finished: " + std::to_string(s.rows_total) + " rows from " + std::to_string(s.tables.size()) +
+              " tables");
+  Lsn consistent = s.consistent;
+  snapshot_.reset();
+  pushCheckpoint(consistent);
+  startStreaming(consistent);
+}
+
+std::vector<std::string> CdcSource::teardown(bool force) {
+  std::vector<std::string> released;
+  PgConn conn(settings_, PgConn::Mode::kRegular);
+  ServerAdmin sa(conn);
+  // Our own walsender may still be exiting after stop().
+  if (auto pid = sa.waitSlotInactive(config_.slot_name, 3000)) {
+    if (!force) {
+      throw sdk::Error(SH_ERR_BUSY, "replication slot " + config_.slot_name + " is in use by pid " +
+                                        std::to_string(*pid) + "; stop that client or delete with force=true");
+    }
+    sa.terminate(*pid);
+    released.push_back("terminated backend pid " + std::to_string(*pid) + " that held replication slot " +
+                       config_.slot_name);
+    if (auto still = sa.waitSlotInactive(config_.slot_name, 5000)) {
+      throw sdk::Error(SH_ERR_BUSY, "replication slot " + config_.slot_name + " is still in use by pid " +
+                                        std::to_string(*still) + " after terminating it");
+    }
+  }
+  if (sa.slot(config_.slot_name)) {
+    sa.dropSlot(config_.slot_name);
+    released.push_back("dropped replication slot " + config_.slot_name);
+  }
+  auto created = host().stateGet("created_publication");
+  if (created && *created == config_.publication && sa.publicationExists(config_.publication)) {
+    sa.dropPublication(config_.publication);
+    released.push_back("dropped publication " + config_.publication);
+  }
+  return released;
+}
+
+std::string PostgresConnection::test(const sdk::Host& host) {
+  ConnSettings settings = ConnSettings::fromHost(host);
+  PgConn conn(settings, PgConn::Mode::kRegular);
+  std::string version = conn.scalar("SHOW server_version", {}, "reading the server version").value_or("?");
+  std::string text = "Connected to PostgreSQL " + version + " at " + settings.describe() + ".";
+  ServerAdmin sa(conn);
+  std::string role, wal;
+  bool ok = sa.describeRole(role);
+  ok = sa.describeWalLevel(wal) && ok;
+  text += " " + role + " " + wal;
+  if (!ok) {
+    throw sdk::Error(SH_ERR_FATAL, text);
+  }
+  return text;
+}
+
+}  // namespace streamhost::pgcdc

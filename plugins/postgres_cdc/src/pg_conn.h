@@ -1,0 +1,60 @@
+#pragma once
+
+#include <libpq-fe.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "cdc_config.h"
+
+namespace streamhost::pgcdc {
+
+struct PgConnCloser {
+  void operator()(PGconn* c) const { PQfinish(c); }
+};
+struct PgResultClearer {
+  void operator()(PGresult* r) const { PQclear(r); }
+};
+using PgResultPtr = std::unique_ptr<PGresult, PgResultClearer>;
+
+/// One libpq connection, regular or `replication=database`, with the session
+/// settings the value codec expects (UTC, ISO dates, hex bytea, UTF-8).
+/// Failures throw sdk::Error: transient for network trouble and server
+/// restarts, fatal with a sentence saying what to fix for everything else.
+class PgConn {
+ public:
+  enum class Mode { kRegular, kReplication };
+
+  /// Connects; throws sdk::Error.
+  PgConn(const ConnSettings& settings, Mode mode);
+
+  PGconn* raw() const { return conn_.get(); }
+  bool ok() const { return conn_ && PQstatus(conn_.get()) == CONNECTION_OK; }
+
+  /// Runs a statement; throws sdk::Error (with `what` in the message) unless it succeeds.
+  PgResultPtr exec(const std::string& sql, std::string_view what);
+  /// Like exec with $1.. text parameters.
+  PgResultPtr execParams(const std::string& sql, const std::vector<std::string>& params, std::string_view what);
+  /// First column of the first row, nullopt for no row or NULL.
+  std::optional<std::string> scalar(const std::string& sql, const std::vector<std::string>& params,
+                                    std::string_view what);
+
+  /// Throws the sdk::Error a failed result (or a broken connection) stands for.
+  [[noreturn]] void raise(const PGresult* result, std::string_view what) const;
+
+  const ConnSettings& settings() const { return settings_; }
+
+ private:
+  ConnSettings settings_;
+  std::unique_ptr<PGconn, PgConnCloser> conn_;
+};
+
+/// The SQLSTATE of a result ("" when none).
+std::string sqlState(const PGresult* result);
+/// libpq's message without the trailing newline and the "ERROR:  " prefix.
+std::string cleanMessage(std::string_view message);
+
+}  // namespace streamhost::pgcdc
