@@ -285,6 +285,7 @@ void Worker::run(std::optional<std::string> offset, bool start_paused) {
         fail(s, metrics::ErrorKind::kSource);
         continue;
       }
+      refreshLag();  // lag keeps growing while paused
       waitForCommand(options_.paused_tick);
       continue;
     }

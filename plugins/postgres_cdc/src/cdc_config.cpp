@@ -156,13 +156,18 @@ std::string ConnSettings::describe() const {
 
 CdcConfig CdcConfig::fromHost(const sdk::Host& host, std::string_view stream_id) {
   CdcConfig c;
+  // Absent names derive from the stream id (unknown while validating); given ones must be valid.
   std::string derived = stream_id.empty() ? std::string() : defaultSlotName(stream_id);
-  c.slot_name = host.configString("slot_name", derived);
-  if (!c.slot_name.empty() && !isValidSlotName(c.slot_name)) {
+  auto given = [&](const char* key) {
+    auto json = host.configJson(key);
+    return json && *json != "null";
+  };
+  c.slot_name = given("slot_name") ? host.configString("slot_name") : derived;
+  if (given("slot_name") && !isValidSlotName(c.slot_name)) {
     sdk::configError("slot_name", "must be 1-63 characters of lower-case letters, digits and _");
   }
-  c.publication = host.configString("publication", derived);
-  if (!c.publication.empty() && !isValidIdentifier(c.publication)) {
+  c.publication = given("publication") ? host.configString("publication") : derived;
+  if (given("publication") && !isValidIdentifier(c.publication)) {
     sdk::configError("publication",
                      "must be a PostgreSQL identifier: a letter or _, then letters, digits, _ or $ (at most 63)");
   }

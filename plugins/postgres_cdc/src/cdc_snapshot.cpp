@@ -78,14 +78,13 @@ void CdcSource::snapshotStep(int64_t rows) {
         d.kind = PQgetisnull(r.get(), i, c) ? 'n' : 't';
         d.text = std::string_view(PQgetvalue(r.get(), i, c), static_cast<size_t>(PQgetlength(r.get(), i, c)));
       }
-      encodeChange(Change{'r', &s.relation, nullptr, false, &tuple}, src, now_ms_, key_buf_, value_buf_);
-      Pending p;
-      p.key = key_buf_;
-      p.value = value_buf_;
+      Pending& p = out_.emplace_back();
+      p.value.reserve(value_hint_);
+      encodeChange(Change{'r', &s.relation, nullptr, false, &tuple}, src, now_ms_, p.key, p.value);
+      value_hint_ = p.value.size() + 64;
       p.op = 'r';
       p.ts_ms = s.started_ms;
       p.offset.kind = Offset::Kind::kSnapshot;
-      out_.push_back(std::move(p));
     }
     s.rows_table += n;
     s.rows_total += n;

@@ -186,6 +186,7 @@ void CdcSource::poll(sdk::Sink& sink, uint32_t max_records, int32_t timeout_ms) 
     // Paused: keep the walsender from timing out without taking any rows.
     if (stream_) {
       sendStatus(false, now_ms_);
+      refreshWalEnd();
     }
     return;
   }
@@ -224,6 +225,16 @@ void CdcSource::poll(sdk::Sink& sink, uint32_t max_records, int32_t timeout_ms) 
     }
   }
   periodic(host().nowMs());
+}
+
+void CdcSource::refreshWalEnd() {
+  // Nothing is read while paused, so the lag figure asks the server instead.
+  try {
+    auto lsn = admin().scalar("SELECT pg_current_wal_lsn()", {}, "reading the WAL position");
+    server_wal_end_ = std::max(server_wal_end_, parseLsn(lsn.value_or("")).value_or(0));
+  } catch (const sdk::Error& e) {
+    host().warn(std::string("lag while paused is unknown: ") + e.what());
+  }
 }
 
 bool CdcSource::drain(sdk::Sink& sink, Budget& budget) {
@@ -327,14 +338,13 @@ void CdcSource::pushRecord(char op, const Change& change, Lsn lsn) {
     return;  // durable before the restart
   }
   SourceInfo src{lsn, txn_.xid, txn_.ts_ms, false};
-  encodeChange(change, src, now_ms_, key_buf_, value_buf_);
-  Pending p;
-  p.key = key_buf_;
-  p.value = value_buf_;
+  Pending& p = out_.emplace_back();
+  p.value.reserve(value_hint_);
+  encodeChange(change, src, now_ms_, p.key, p.value);
+  value_hint_ = p.value.size() + 64;
   p.op = op;
   p.ts_ms = txn_.ts_ms;
   p.offset = {Offset::Kind::kStream, complete_, txn_.commit, txn_.records};
-  out_.push_back(std::move(p));
 }
 
 void CdcSource::onBegin(Lsn final_lsn, int64_t commit_ts_us, uint32_t xid) {

@@ -97,6 +97,7 @@ class CdcSource final : public sdk::Source, private DecoderEvents {
   void handleCopyMessage(std::string_view msg, int64_t now_ms);
   void replayStep(int64_t rows);
   void periodic(int64_t now_ms);
+  void refreshWalEnd();
   void sendStatus(bool reply_requested, int64_t now_ms);
   /// Hands queued records to the host; false when the budget is spent or the host is full.
   bool drain(sdk::Sink& sink, Budget& budget);
@@ -141,8 +142,7 @@ class CdcSource final : public sdk::Source, private DecoderEvents {
   int64_t last_heartbeat_ms_ = 0;
   int64_t last_commit_seen_ms_ = 0;
   int64_t now_ms_ = 0;
-  std::string key_buf_;
-  std::string value_buf_;
+  size_t value_hint_ = 256;  ///< capacity to reserve for the next value
 };
 
 /// The `postgres` connection type.
