@@ -5,3 +5,4 @@ build=${1:-build-bench}
 here=$(cd "$(dirname "$0")" && pwd)
 "$build/bench/journal_bench"
 "$here/api_bench.sh" "$build"
+"$here/pg_cdc_bench.sh" "$build"

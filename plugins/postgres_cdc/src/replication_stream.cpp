@@ -4,6 +4,7 @@
 
 #include <streamhost/plugin_sdk.hpp>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 
@@ -48,19 +49,18 @@ std::string_view ReplicationStream::next(int timeout_ms, int wake_fd) {
     if (n == -2) {
       conn_.raise(nullptr, "replication");
     }
+    // With no time left this still takes what the socket holds, so a batch is
+    // not cut at whatever one read happened to bring in.
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) {
-      return {};
-    }
     pollfd fds[2] = {{PQsocket(c), POLLIN, 0}, {wake_fd, POLLIN, 0}};
-    int ready = ::poll(fds, wake_fd >= 0 ? 2 : 1, static_cast<int>(left.count()));
+    int ready = ::poll(fds, wake_fd >= 0 ? 2 : 1, static_cast<int>(std::max<int64_t>(0, left.count())));
     if (ready < 0 && errno != EINTR) {
       throw sdk::Error(SH_ERR_TRANSIENT, "waiting on the replication connection failed");
     }
-    if (wake_fd >= 0 && (fds[1].revents & POLLIN) != 0) {
+    if (ready == 0 || (wake_fd >= 0 && (fds[1].revents & POLLIN) != 0)) {
       return {};
     }
-    if (ready > 0 && PQconsumeInput(c) == 0) {
+    if ((fds[0].revents & (POLLIN | POLLERR | POLLHUP)) != 0 && PQconsumeInput(c) == 0) {
       conn_.raise(nullptr, "replication");
     }
   }
