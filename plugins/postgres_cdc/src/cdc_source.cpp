@@ -423,7 +423,10 @@ void CdcSource::replayStep(int64_t rows) {
   size_t produced_before = out_.size();
   while (r.next < r.txn.messages.size() && static_cast<int64_t>(out_.size() - produced_before) < rows) {
     auto& [lsn, message] = r.txn.messages[r.next++];
-    if (r.txn.aborted.count(be32(message, 1)) == 0) {
+    // Relation and type messages describe the table for the whole transaction,
+    // even when sent in a subtransaction that later aborted.
+    bool describes = message[0] == 'R' || message[0] == 'Y';
+    if (describes || r.txn.aborted.count(be32(message, 1)) == 0) {
       decoder_->replay(message, lsn);
     }
     std::string().swap(message);

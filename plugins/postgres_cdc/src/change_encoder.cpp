@@ -46,7 +46,8 @@ void appendTuple(std::string& out, const Relation& rel, const Tuple& tuple, bool
   out += '}';
 }
 
-void appendKey(std::string& out, const Relation& rel, const Tuple& tuple) {
+/// `fallback`: the old tuple, for a key column the new one only marks as unchanged TOAST.
+void appendKey(std::string& out, const Relation& rel, const Tuple& tuple, const Tuple* fallback) {
   out.clear();
   size_t n = std::min(tuple.size(), rel.columns.size());
   bool any = false;
@@ -58,8 +59,12 @@ void appendKey(std::string& out, const Relation& rel, const Tuple& tuple) {
     out += any ? ',' : '{';
     any = true;
     out += col.json_key;
-    if (tuple[i].kind == 't') {
-      appendPgValue(out, col.type_oid, tuple[i].text);
+    const Datum* d = &tuple[i];
+    if (d->kind == 'u' && fallback != nullptr && i < fallback->size()) {
+      d = &(*fallback)[i];
+    }
+    if (d->kind == 't') {
+      appendPgValue(out, col.type_oid, d->text);
     } else {
       out += "null";
     }
@@ -76,7 +81,7 @@ void encodeChange(const Change& change, const SourceInfo& source, int64_t now_ms
   const Relation& rel = *change.relation;
   const Tuple* key_from = change.after != nullptr ? change.after : change.before;
   if (key_from != nullptr) {
-    appendKey(key, rel, *key_from);
+    appendKey(key, rel, *key_from, key_from == change.after ? change.before : nullptr);
   } else {
     key.clear();
   }
