@@ -192,6 +192,25 @@ TEST_F(PostgresCdcTest, SlotDroppedAfterCommitIsFatal) {
   EXPECT_FALSE(slotState(db_, "sd_slot").has_value()) << "a silently recreated slot would hide lost changes";
 }
 
+TEST_F(PostgresCdcTest, HeartbeatAdvancesTheSlotOnAQuietDatabase) {
+  // Two streams on this database; only one sends heartbeats. WAL written in
+  // another database holds no change of theirs.
+  ASSERT_TRUE(db_.exec("CREATE TABLE hb_t (id int PRIMARY KEY)"));
+  runCdc("hb_on", "\"heartbeat_interval_ms\":200");
+  runCdc("hb_off", "\"heartbeat_interval_ms\":0");
+  ASSERT_TRUE(pg().exec("CREATE TABLE IF NOT EXISTS hb_elsewhere (id int, pad text)"));
+  ASSERT_TRUE(pg().exec("INSERT INTO hb_elsewhere SELECT g, repeat('z', 200) FROM generate_series(1, 5000) g"));
+  const std::string target = pg().scalar("SELECT pg_current_wal_lsn()").value_or("");
+  ASSERT_FALSE(target.empty());
+  auto passed = [&](const std::string& slot) {
+    return db_.scalar("SELECT confirmed_flush_lsn >= '" + target + "'::pg_lsn FROM pg_replication_slots "
+                      "WHERE slot_name = '" + slot + "'") == "t";
+  };
+  EXPECT_TRUE(pollUntil([&] { return passed("hb_on"); }, 20s))
+      << "the slot with heartbeats did not move past " << target;
+  EXPECT_FALSE(passed("hb_off")) << "without heartbeats nothing of this database's changes was confirmed";
+}
+
 TEST_F(PostgresCdcTest, LagMetricTracksUnconfirmedWal) {
   ASSERT_TRUE(db_.exec("CREATE TABLE lag_t (id int PRIMARY KEY, pad text)"));
   std::string id = runCdc("lag_slot");
