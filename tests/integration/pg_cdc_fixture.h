@@ -48,6 +48,15 @@ class PgCdcFixture : public ::testing::Test {
     }
   }
 
+  /// Starts a suite's server; on failure reports it and leaves `server` empty (every test then fails in SetUp).
+  static void startSuiteServer(std::unique_ptr<PgServer>& server, const PgServerOptions& options) {
+    server = std::make_unique<PgServer>(options);
+    if (auto r = server->start(); !r) {
+      ADD_FAILURE() << r.message();
+      server.reset();
+    }
+  }
+
   HttpClient api() const { return daemon_.client(); }
 
   /// Creates a stream on this test's connection; "" plus a failure when refused.
@@ -88,13 +97,7 @@ class PgCdcFixture : public ::testing::Test {
 /// The suite server: logical_decoding_work_mem=64kB, room for a slot per test.
 class PostgresCdcTest : public PgCdcFixture {
  protected:
-  static void SetUpTestSuite() {
-    server_ = std::make_unique<PgServer>(sharedPgOptions());
-    if (auto r = server_->start(); !r) {
-      ADD_FAILURE() << r.message();
-      server_.reset();
-    }
-  }
+  static void SetUpTestSuite() { startSuiteServer(server_, sharedPgOptions()); }
   static void TearDownTestSuite() { server_.reset(); }
   PgServer* server() override { return server_.get(); }
 
@@ -107,11 +110,7 @@ class PostgresCdcFaultTest : public PgCdcFixture {
   static void SetUpTestSuite() {
     PgServerOptions o = sharedPgOptions();
     o.settings.push_back({"wal_sender_timeout", "2s"});
-    server_ = std::make_unique<PgServer>(o);
-    if (auto r = server_->start(); !r) {
-      ADD_FAILURE() << r.message();
-      server_.reset();
-    }
+    startSuiteServer(server_, o);
   }
   static void TearDownTestSuite() { server_.reset(); }
   PgServer* server() override { return server_.get(); }

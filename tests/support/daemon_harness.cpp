@@ -1,4 +1,5 @@
 #include "support/daemon_harness.h"
+#include "support/free_port.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -22,25 +23,6 @@ namespace {
 constexpr size_t kLogTailChars = 24000;
 constexpr int kPortAttempts = 5;
 
-/// A port that was free a moment ago; 0 when none could be found.
-uint16_t pickFreePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) {
-    return 0;
-  }
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  socklen_t len = sizeof addr;
-  uint16_t port = 0;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
-    port = ntohs(addr.sin_port);
-  }
-  ::close(fd);
-  return port;
-}
 
 /// The environment variable `name`, else `fallback` (the build's own path).
 std::string fromEnv(const char* name, const char* fallback) {

@@ -1,4 +1,5 @@
 #include "support/pg_server.h"
+#include "support/free_port.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -22,24 +23,6 @@ constexpr const char* kPgBin = "/usr/lib/postgresql/15/bin";
 constexpr int kPortAttempts = 6;
 constexpr size_t kLogTailChars = 12000;
 
-/// A loopback port that was free a moment ago; 0 when none could be found.
-uint16_t pickFreePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) {
-    return 0;
-  }
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  uint16_t port = 0;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
-    port = ntohs(addr.sin_port);
-  }
-  ::close(fd);
-  return port;
-}
 
 std::string runuserPath() {
   for (const char* p : {"/usr/sbin/runuser", "/sbin/runuser", "/usr/bin/runuser"}) {

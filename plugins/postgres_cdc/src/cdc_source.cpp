@@ -21,15 +21,7 @@ uint64_t be64(std::string_view s, size_t at) {
   return v;
 }
 
-uint32_t be32(std::string_view s, size_t at) {
-  uint32_t v = 0;
-  for (size_t i = 0; i < 4; ++i) {
-    v = (v << 8) | static_cast<uint8_t>(s[at + i]);
-  }
-  return v;
-}
 
-int64_t pgMicrosToUnixMs(int64_t us) { return (us + kPgEpochOffsetMicros) / 1000; }
 
 }  // namespace
 
@@ -117,6 +109,12 @@ void CdcSource::prepareSlot(const Offset& resume) {
       throw sdk::Error(SH_ERR_FATAL, "replication slot " + config_.slot_name +
                                          " no longer exists, so the changes after " + formatLsn(resume.complete) +
                                          " cannot be read; delete this stream and create it again (with a snapshot)");
+    }
+    if (slot->confirmed_flush > resume.complete) {
+      // Only ever confirmed after the host persisted it, so someone else moved the slot.
+      host().warn("replication slot " + config_.slot_name + " was confirmed up to " +
+                  formatLsn(slot->confirmed_flush) + " by another client, past this stream's " +
+                  formatLsn(resume.complete) + "; changes in between were not delivered here");
     }
     complete_ = acked_ = resume.complete;
     skip_commit_ = resume.txn_commit;
@@ -322,121 +320,6 @@ sdk::Lag CdcSource::lag() {
     lag.ms = std::max<int64_t>(0, host().nowMs() - last_commit_seen_ms_);
   }
   return lag;
-}
-
-void CdcSource::pushCheckpoint(Lsn complete) {
-  complete_ = std::max(complete_, complete);
-  Pending p;
-  p.offset.kind = Offset::Kind::kStream;
-  p.offset.complete = complete_;
-  out_.push_back(std::move(p));
-}
-
-void CdcSource::pushRecord(char op, const Change& change, Lsn lsn) {
-  ++txn_.records;
-  if (txn_.commit == skip_commit_ && txn_.records <= skip_records_) {
-    return;  // durable before the restart
-  }
-  SourceInfo src{lsn, txn_.xid, txn_.ts_ms, false};
-  Pending& p = out_.emplace_back();
-  p.value.reserve(value_hint_);
-  encodeChange(change, src, now_ms_, p.key, p.value);
-  value_hint_ = p.value.size() + 64;
-  p.op = op;
-  p.ts_ms = txn_.ts_ms;
-  p.offset = {Offset::Kind::kStream, complete_, txn_.commit, txn_.records};
-}
-
-void CdcSource::onBegin(Lsn final_lsn, int64_t commit_ts_us, uint32_t xid) {
-  in_txn_ = true;
-  txn_ = {final_lsn, xid, pgMicrosToUnixMs(commit_ts_us), 0};
-}
-
-void CdcSource::onCommit(Lsn commit_lsn, Lsn end_lsn, int64_t /*commit_ts_us*/) {
-  in_txn_ = false;
-  last_commit_seen_ms_ = now_ms_;
-  if (commit_lsn == skip_commit_) {
-    skip_commit_ = 0;
-    skip_records_ = 0;
-  }
-  pushCheckpoint(end_lsn);
-}
-
-void CdcSource::onRelation(Relation& rel) {
-  rel.wanted = config_.wants(rel.schema, rel.table);
-  if (rel.wanted && rel.identity != 'd') {
-    // FULL or index identity: the record key is still the primary key.
-    ServerAdmin sa(admin());
-    auto pk = sa.primaryKey(std::to_string(rel.id), true);
-    if (!pk.empty()) {
-      rel.setKey(pk);
-    } else if (rel.identity != 'i') {
-      rel.setKey({});
-    }
-  }
-}
-
-void CdcSource::onChange(char op, const Relation& rel, const Tuple* old_tuple, char old_kind, const Tuple* new_tuple,
-                         Lsn lsn) {
-  if (!rel.wanted) {
-    return;
-  }
-  Change c{op, &rel, old_tuple, old_kind == 'K', new_tuple};
-  pushRecord(op, c, lsn);
-}
-
-void CdcSource::onTruncate(const std::vector<const Relation*>& rels, Lsn lsn) {
-  for (const Relation* rel : rels) {
-    if (rel->wanted) {
-      pushRecord('t', Change{'t', rel, nullptr, false, nullptr}, lsn);
-    }
-  }
-}
-
-void CdcSource::onStreamed(uint32_t xid, std::string_view message, Lsn lsn) {
-  streamed_[xid].messages.emplace_back(lsn, std::string(message));
-}
-
-void CdcSource::onStreamCommit(uint32_t xid, Lsn commit_lsn, Lsn end_lsn, int64_t commit_ts_us) {
-  Replay r;
-  if (auto it = streamed_.find(xid); it != streamed_.end()) {
-    r.txn = std::move(it->second);
-    streamed_.erase(it);
-  }
-  r.commit_lsn = commit_lsn;
-  r.end_lsn = end_lsn;
-  r.ts_us = commit_ts_us;
-  onBegin(commit_lsn, commit_ts_us, xid);
-  replay_ = std::move(r);
-}
-
-void CdcSource::onStreamAbort(uint32_t xid, uint32_t subxid) {
-  if (xid == subxid) {
-    streamed_.erase(xid);
-  } else if (auto it = streamed_.find(xid); it != streamed_.end()) {
-    it->second.aborted.insert(subxid);
-  }
-}
-
-void CdcSource::replayStep(int64_t rows) {
-  Replay& r = *replay_;
-  size_t produced_before = out_.size();
-  while (r.next < r.txn.messages.size() && static_cast<int64_t>(out_.size() - produced_before) < rows) {
-    auto& [lsn, message] = r.txn.messages[r.next++];
-    // Relation and type messages describe the table for the whole transaction,
-    // even when sent in a subtransaction that later aborted.
-    bool describes = message[0] == 'R' || message[0] == 'Y';
-    if (describes || r.txn.aborted.count(be32(message, 1)) == 0) {
-      decoder_->replay(message, lsn);
-    }
-    std::string().swap(message);
-  }
-  if (r.next == r.txn.messages.size()) {
-    Lsn commit_lsn = r.commit_lsn, end_lsn = r.end_lsn;
-    int64_t ts = r.ts_us;
-    replay_.reset();
-    onCommit(commit_lsn, end_lsn, ts);
-  }
 }
 
 }  // namespace streamhost::pgcdc
