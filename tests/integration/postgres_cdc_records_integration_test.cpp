@@ -251,6 +251,31 @@ TEST_F(PostgresCdcTest, TransactionLargerThanWorkMemArrivesOnceInOrderAndRollbac
   EXPECT_NE(evs.back()["value"]["source"]["txid"].integer(), txid);
 }
 
+TEST_F(PostgresCdcTest, StreamedTransactionSpilledToDiskDropsItsAbortedSubtransaction) {
+  // Everything beyond 0 bytes goes to the temp file; a savepoint rolled back
+  // after its rows were streamed must not reach the pipeline.
+  ASSERT_TRUE(db_.exec("CREATE TABLE spill_t (id int PRIMARY KEY, pad text)"));
+  runCdc("spill_slot", "\"max_transaction_memory_bytes\":0");
+  ASSERT_TRUE(db_.exec("BEGIN;"
+                       "INSERT INTO spill_t SELECT g, repeat('a', 40) FROM generate_series(1, 10000) g;"
+                       "SAVEPOINT s;"
+                       "INSERT INTO spill_t SELECT g, repeat('b', 40) FROM generate_series(50001, 60000) g;"
+                       "ROLLBACK TO SAVEPOINT s;"
+                       "INSERT INTO spill_t SELECT g, repeat('c', 40) FROM generate_series(10001, 20000) g;"
+                       "COMMIT"));
+  ASSERT_TRUE(db_.exec("INSERT INTO spill_t VALUES (999999, 'marker')"));
+  EventTail t = tail();
+  ASSERT_TRUE(t.waitForRow("public.spill_t", 999999, 60s));
+  std::vector<Json> evs = ofTable(t.events(), "public.spill_t");
+  ASSERT_EQ(evs.size(), 20001u) << "20000 committed rows once each, then the marker";
+  for (int64_t i = 0; i < 20000; ++i) {
+    ASSERT_EQ(rowId(evs[static_cast<size_t>(i)]), i + 1) << "at index " << i;
+  }
+  EXPECT_EQ(evs[0]["value"]["after"]["pad"].str(), std::string(40, 'a'));
+  EXPECT_EQ(evs[19999]["value"]["after"]["pad"].str(), std::string(40, 'c'));
+  EXPECT_NE(daemon_.log().find("temp file"), std::string::npos) << "the transaction should have been spilled";
+}
+
 TEST_F(PostgresCdcTest, SnapshotThenStreamingWithConcurrentWritesConvergesToTheTable) {
   constexpr int kRows = 20000;
   ASSERT_TRUE(db_.exec("CREATE TABLE snap_t (id int PRIMARY KEY, v int NOT NULL); "

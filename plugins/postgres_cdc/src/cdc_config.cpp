@@ -185,6 +185,8 @@ CdcConfig CdcConfig::fromHost(const sdk::Host& host, std::string_view stream_id)
   c.heartbeat_interval_ms = boundedInt(host, "heartbeat_interval_ms", 10000, 0, 3600000);
   c.max_batch_rows = boundedInt(host, "max_batch_rows", 4096, 1, 100000);
   c.max_batch_bytes = boundedInt(host, "max_batch_bytes", 8 << 20, 1024, 256 << 20);
+  c.max_transaction_memory_bytes =
+      boundedInt(host, "max_transaction_memory_bytes", 64 << 20, 0, int64_t{64} << 30);
   return c;
 }
 
@@ -211,6 +213,8 @@ std::span<const sh_config_key_t> cdcConfigKeys() {
                      "How often the slot is advanced on a quiet database; 0 turns it off."),
       sdk::configKey("max_batch_rows", SH_CFG_INT, "4096", 0, "Most rows handed to the host per batch."),
       sdk::configKey("max_batch_bytes", SH_CFG_INT, "8388608", 0, "Most bytes handed to the host per batch."),
+      sdk::configKey("max_transaction_memory_bytes", SH_CFG_INT, "67108864", 0,
+                     "Memory a streamed transaction may use until it commits; the rest goes to a temp file."),
   };
   return kKeys;
 }

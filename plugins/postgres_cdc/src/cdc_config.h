@@ -45,6 +45,7 @@ struct CdcConfig {
   int64_t heartbeat_interval_ms = 10000;
   int64_t max_batch_rows = 4096;
   int64_t max_batch_bytes = 8 << 20;
+  int64_t max_transaction_memory_bytes = 64 << 20;
 
   /// Reads and checks every key; throws sdk::Error naming `stream_id`-independent fields.
   /// Without a stream id the derived names are left empty (validation).

@@ -89,18 +89,24 @@ void CdcSource::onTruncate(const std::vector<const Relation*>& rels, Lsn lsn) {
 }
 
 void CdcSource::onStreamed(uint32_t xid, std::string_view message, Lsn lsn) {
-  streamed_[xid].messages.emplace_back(lsn, std::string(message));
+  auto it = streamed_.find(xid);
+  if (it == streamed_.end()) {
+    it = streamed_.emplace(xid, TxnBuffer(static_cast<size_t>(config_.max_transaction_memory_bytes))).first;
+  }
+  bool spilled = it->second.spilledBytes() > 0;
+  it->second.append(lsn, message);
+  if (!spilled && it->second.spilledBytes() > 0) {
+    host().info("transaction " + std::to_string(xid) + " is larger than max_transaction_memory_bytes; " +
+                "keeping the rest of it in a temp file until it commits");
+  }
 }
 
 void CdcSource::onStreamCommit(uint32_t xid, Lsn commit_lsn, Lsn end_lsn, int64_t commit_ts_us) {
-  Replay r;
+  Replay r{TxnBuffer(0), commit_lsn, end_lsn, commit_ts_us};
   if (auto it = streamed_.find(xid); it != streamed_.end()) {
     r.txn = std::move(it->second);
     streamed_.erase(it);
   }
-  r.commit_lsn = commit_lsn;
-  r.end_lsn = end_lsn;
-  r.ts_us = commit_ts_us;
   onBegin(commit_lsn, commit_ts_us, xid);
   replay_ = std::move(r);
 }
@@ -109,28 +115,29 @@ void CdcSource::onStreamAbort(uint32_t xid, uint32_t subxid) {
   if (xid == subxid) {
     streamed_.erase(xid);
   } else if (auto it = streamed_.find(xid); it != streamed_.end()) {
-    it->second.aborted.insert(subxid);
+    it->second.abortSubtransaction(subxid);
   }
 }
 
 void CdcSource::replayStep(int64_t rows) {
   Replay& r = *replay_;
   size_t produced_before = out_.size();
-  while (r.next < r.txn.messages.size() && static_cast<int64_t>(out_.size() - produced_before) < rows) {
-    auto& [lsn, message] = r.txn.messages[r.next++];
+  Lsn lsn = 0;
+  while (static_cast<int64_t>(out_.size() - produced_before) < rows) {
+    if (!r.txn.next(lsn, replay_message_)) {
+      Lsn commit_lsn = r.commit_lsn, end_lsn = r.end_lsn;
+      int64_t ts = r.ts_us;
+      replay_.reset();
+      onCommit(commit_lsn, end_lsn, ts);
+      return;
+    }
     // Relation and type messages describe the table for the whole transaction,
     // even when sent in a subtransaction that later aborted.
-    bool describes = message[0] == 'R' || message[0] == 'Y';
-    if (describes || r.txn.aborted.count(be32(message, 1)) == 0) {
-      decoder_->replay(message, lsn);
+    const std::string& m = replay_message_;
+    bool describes = m[0] == 'R' || m[0] == 'Y';
+    if (describes || !r.txn.isAborted(be32(m, 1))) {
+      decoder_->replay(m, lsn);
     }
-    std::string().swap(message);
-  }
-  if (r.next == r.txn.messages.size()) {
-    Lsn commit_lsn = r.commit_lsn, end_lsn = r.end_lsn;
-    int64_t ts = r.ts_us;
-    replay_.reset();
-    onCommit(commit_lsn, end_lsn, ts);
   }
 }
 

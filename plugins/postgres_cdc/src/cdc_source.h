@@ -17,6 +17,7 @@
 #include "pg_conn.h"
 #include "pgoutput.h"
 #include "replication_stream.h"
+#include "txn_buffer.h"
 
 namespace streamhost::pgcdc {
 
@@ -66,13 +67,8 @@ class CdcSource final : public sdk::Source, private DecoderEvents {
     int64_t ts_ms = 0;
     uint64_t records = 0;
   };
-  struct StreamedTxn {
-    std::vector<std::pair<Lsn, std::string>> messages;
-    std::unordered_set<uint32_t> aborted;
-  };
   struct Replay {
-    StreamedTxn txn;
-    size_t next = 0;
+    TxnBuffer txn;
     Lsn commit_lsn = 0;
     Lsn end_lsn = 0;
     int64_t ts_us = 0;
@@ -131,7 +127,8 @@ class CdcSource final : public sdk::Source, private DecoderEvents {
   Txn txn_;
   Lsn skip_commit_ = 0;  ///< a transaction partly delivered before a restart
   uint64_t skip_records_ = 0;
-  std::unordered_map<uint32_t, StreamedTxn> streamed_;
+  std::unordered_map<uint32_t, TxnBuffer> streamed_;
+  std::string replay_message_;
   std::optional<Replay> replay_;
 
   Lsn complete_ = 0;         ///< end of the last whole transaction handed over
