@@ -211,6 +211,15 @@ TEST_F(PostgresCdcTest, HeartbeatAdvancesTheSlotOnAQuietDatabase) {
   EXPECT_FALSE(passed("hb_off")) << "without heartbeats nothing of this database's changes was confirmed";
 }
 
+TEST_F(PostgresCdcTest, AnExistingSlotThisStreamDidNotCreateIsLeftAlone) {
+  ASSERT_TRUE(db_.exec("CREATE TABLE fs_t (id int PRIMARY KEY)"));
+  ASSERT_TRUE(db_.exec("SELECT pg_create_logical_replication_slot('foreign_slot', 'pgoutput')"));
+  std::string id = createCdc("fs", "{\"slot_name\":\"foreign_slot\"}");
+  ASSERT_EQ(api().post("/api/streams/" + id + "/start").status, 200);
+  EXPECT_TRUE(waitForErrorMentioning(api(), id, "did not create", 20s));
+  EXPECT_EQ(db_.scalar("SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'foreign_slot'"), "1");
+}
+
 TEST_F(PostgresCdcTest, LagMetricTracksUnconfirmedWal) {
   ASSERT_TRUE(db_.exec("CREATE TABLE lag_t (id int PRIMARY KEY, pad text)"));
   std::string id = runCdc("lag_slot");
@@ -296,6 +305,42 @@ TEST_F(PostgresCdcFaultTest, PostgresRestartDuringLoadLosesNothing) {
   EventTail t = tail();
   ASSERT_TRUE(t.waitForRow("public.pgr_t", -1, 60s));
   EXPECT_TRUE(allRowsDelivered(db_, "pgr_t", t.events()));
+}
+
+TEST_F(PostgresCdcFaultTest, FastShutdownIsNotHeldUpByARunningOrPausedStream) {
+  // A stopping server waits for its walsenders' clients to confirm all it sent.
+  ASSERT_TRUE(db_.exec("CREATE TABLE sd_t (id int PRIMARY KEY)"));
+  std::string id = runCdc("sd_slot", "\"heartbeat_interval_ms\":0");
+  EventTail t = tail();
+  for (int round = 1; round <= 2; ++round) {
+    SCOPED_TRACE(round == 1 ? "running, no heartbeats" : "paused");
+    ASSERT_TRUE(db_.exec("INSERT INTO sd_t VALUES (" + std::to_string(round) + ")"));
+    ASSERT_TRUE(t.waitForRow("public.sd_t", round));
+    if (round == 2) {
+      ASSERT_EQ(api().post("/api/streams/" + id + "/pause").status, 200);
+    }
+    // WAL the stream has no change in (another database), read by its walsender
+    // past the last commit the stream confirmed.
+    ASSERT_TRUE(pg().exec("CREATE TABLE IF NOT EXISTS sd_other (x int); INSERT INTO sd_other VALUES (1)"));
+    const std::string end = pg().scalar("SELECT pg_current_wal_lsn()").value_or("");
+    ASSERT_TRUE(pollUntil(
+        [&] {
+          return pg().scalar("SELECT bool_and(sent_lsn >= '" + end + "'::pg_lsn) FROM pg_stat_replication") == "t";
+        },
+        10s));
+    auto started = std::chrono::steady_clock::now();
+    ASSERT_TRUE(pg().stop());
+    EXPECT_LT(std::chrono::steady_clock::now() - started, 15s);
+    ASSERT_TRUE(pg().start());
+    db_ = pg().connect(db_name_);
+    ASSERT_TRUE(db_.ok()) << db_.error();
+    if (round == 2) {
+      ASSERT_TRUE(pollUntil([&] { return api().post("/api/streams/" + id + "/resume").status == 200; }, 30s));
+    }
+    ASSERT_TRUE(waitForStatus(api(), id, "running", 40s));
+  }
+  ASSERT_TRUE(db_.exec("INSERT INTO sd_t VALUES (3)"));
+  EXPECT_TRUE(t.waitForRow("public.sd_t", 3, 40s)) << "the stream came back after both restarts";
 }
 
 TEST_F(PostgresCdcFaultTest, PauseLongerThanWalSenderTimeoutKeepsTheSlotAndResumes) {

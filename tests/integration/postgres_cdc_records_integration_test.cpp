@@ -251,6 +251,25 @@ TEST_F(PostgresCdcTest, TransactionLargerThanWorkMemArrivesOnceInOrderAndRollbac
   EXPECT_NE(evs.back()["value"]["source"]["txid"].integer(), txid);
 }
 
+TEST_F(PostgresCdcTest, DomainColumnsMapByTheirBaseTypeInSnapshotAndStream) {
+  ASSERT_TRUE(db_.exec("CREATE DOMAIN posint AS int CHECK (VALUE > 0);"
+                       "CREATE DOMAIN tagged AS posint;"
+                       "CREATE TABLE dom_t (id int PRIMARY KEY, p posint, q tagged);"
+                       "INSERT INTO dom_t VALUES (1, 5, 6)"));
+  runCdc("dom_slot", "\"snapshot_mode\":\"initial\"");
+  ASSERT_TRUE(db_.exec("INSERT INTO dom_t VALUES (2, 7, 8)"));
+  EventTail t = tail();
+  ASSERT_TRUE(t.waitForRow("public.dom_t", 2));
+  std::vector<Json> evs = ofTable(t.events(), "public.dom_t");
+  ASSERT_EQ(evs.size(), 2u);
+  EXPECT_EQ(evs[0]["op"].str(), "r");
+  for (const Json& e : evs) {
+    EXPECT_TRUE(e["value"]["after"]["p"].isNumber()) << e.dump();
+    EXPECT_TRUE(e["value"]["after"]["q"].isNumber()) << e.dump();
+  }
+  EXPECT_EQ(evs[1]["value"]["after"]["q"].integer(), 8);
+}
+
 TEST_F(PostgresCdcTest, StreamedTransactionSpilledToDiskDropsItsAbortedSubtransaction) {
   // Everything beyond 0 bytes goes to the temp file; a savepoint rolled back
   // after its rows were streamed must not reach the pipeline.

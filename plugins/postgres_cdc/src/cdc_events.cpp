@@ -17,6 +17,9 @@ uint32_t be32(std::string_view s, size_t at) {
 
 int64_t pgMicrosToUnixMs(int64_t us) { return (us + kPgEpochOffsetMicros) / 1000; }
 
+/// Types below this OID are built in (FirstNormalObjectId).
+constexpr uint32_t kFirstUserOid = 16384;
+
 }  // namespace
 
 void CdcSource::pushCheckpoint(Lsn complete) {
@@ -59,7 +62,30 @@ void CdcSource::onCommit(Lsn commit_lsn, Lsn end_lsn, int64_t /*commit_ts_us*/) 
 
 void CdcSource::onRelation(Relation& rel) {
   rel.wanted = config_.wants(rel.schema, rel.table);
-  if (rel.wanted && rel.identity != 'd') {
+  if (!rel.wanted) {
+    return;
+  }
+  // pgoutput names a domain's own type; map values by its base type, as the snapshot does.
+  std::vector<uint32_t> unknown;
+  for (const Column& c : rel.columns) {
+    if (c.type_oid >= kFirstUserOid && base_types_.count(c.type_oid) == 0) {
+      unknown.push_back(c.type_oid);
+    }
+  }
+  if (!unknown.empty()) {
+    for (uint32_t oid : unknown) {
+      base_types_[oid] = oid;
+    }
+    for (auto [oid, base] : ServerAdmin(admin()).baseTypes(unknown)) {
+      base_types_[oid] = base;
+    }
+  }
+  for (Column& c : rel.columns) {
+    if (auto it = base_types_.find(c.type_oid); it != base_types_.end()) {
+      c.type_oid = it->second;
+    }
+  }
+  if (rel.identity != 'd') {
     // FULL or index identity: the record key is still the primary key.
     ServerAdmin sa(admin());
     auto pk = sa.primaryKey(std::to_string(rel.id), true);

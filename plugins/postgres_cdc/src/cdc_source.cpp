@@ -11,7 +11,7 @@
 namespace streamhost::pgcdc {
 namespace {
 
-constexpr int64_t kStatusIntervalMs = 10000;
+constexpr int64_t kMaxStatusIntervalMs = 10000;
 
 uint64_t be64(std::string_view s, size_t at) {
   uint64_t v = 0;
@@ -36,7 +36,10 @@ CdcSource::CdcSource(sdk::Host host, const sh_create_args_t& args)
 }
 
 CdcSource::~CdcSource() {
-  stop();
+  try {
+    stop();
+  } catch (...) {  // a destructor must not throw; the connections close regardless
+  }
   ::close(wake_fd_);
 }
 
@@ -65,6 +68,7 @@ void CdcSource::resetState() {
   skip_commit_ = 0;
   skip_records_ = 0;
   streamed_.clear();
+  base_types_.clear();
   replay_.reset();
   complete_ = acked_ = server_wal_end_ = 0;
   last_status_ms_ = last_reply_request_ms_ = last_heartbeat_ms_ = 0;
@@ -77,9 +81,22 @@ void CdcSource::start(std::string_view resume_offset) {
                                        "' is not a postgres_cdc position; delete and recreate the stream");
   }
   resetState();
+  try {
+    startConnected(*resume);
+  } catch (...) {
+    resetState();  // a failed start holds no connection while the host backs off
+    throw;
+  }
+}
+
+void CdcSource::startConnected(const Offset& resume) {
   now_ms_ = host().nowMs();
   ServerAdmin sa(admin());
   sa.checkReplicationReady();
+  // Half the server's timeout, so a slow host between polls never trips it.
+  int64_t timeout = sa.walSenderTimeoutMs();
+  status_interval_ms_ = timeout > 0 ? std::clamp<int64_t>(timeout / 4, 100, kMaxStatusIntervalMs)
+                                    : kMaxStatusIntervalMs;
   if (!sa.publicationExists(config_.publication)) {
     if (!config_.create_publication) {
       throw sdk::Error(SH_ERR_FATAL, "publication " + config_.publication + " does not exist in database " +
@@ -93,7 +110,7 @@ void CdcSource::start(std::string_view resume_offset) {
                 (tables.empty() ? std::string(" for all tables") : " for " + std::to_string(tables.size()) + " tables"));
   }
   repl_ = std::make_unique<PgConn>(settings_, PgConn::Mode::kReplication);
-  prepareSlot(*resume);
+  prepareSlot(resume);
 }
 
 void CdcSource::prepareSlot(const Offset& resume) {
@@ -124,7 +141,13 @@ void CdcSource::prepareSlot(const Offset& resume) {
   }
   bool snapshot = config_.snapshot_mode == SnapshotMode::kInitial;
   if (slot && (snapshot || resume.kind == Offset::Kind::kSnapshot)) {
-    // Nothing of this slot was ever delivered: start over with a fresh snapshot.
+    // Nothing of this slot was ever delivered: start over with a fresh snapshot,
+    // but only on a slot this stream made; someone else's is not ours to drop.
+    if (host().stateGet("created_slot") != config_.slot_name) {
+      throw sdk::Error(SH_ERR_FATAL, "replication slot " + config_.slot_name +
+                                         " already exists and this stream did not create it; choose another "
+                                         "slot_name, drop that slot, or set snapshot_mode to never to read from it");
+    }
     if (slot->active_pid) {
       throw sdk::Error(SH_ERR_BUSY, "replication slot " + config_.slot_name + " is in use by pid " +
                                         std::to_string(*slot->active_pid));
@@ -141,6 +164,7 @@ void CdcSource::prepareSlot(const Offset& resume) {
   std::string sql = "CREATE_REPLICATION_SLOT " + quoteIdent(config_.slot_name) + " LOGICAL pgoutput " +
                     (snapshot ? "EXPORT_SNAPSHOT" : "NOEXPORT_SNAPSHOT");
   PgResultPtr r = repl_->exec(sql, "creating replication slot " + config_.slot_name);
+  host().statePut("created_slot", config_.slot_name);
   Lsn consistent = parseLsn(PQgetvalue(r.get(), 0, 1)).value_or(0);
   host().info("created replication slot " + config_.slot_name + " at " + formatLsn(consistent));
   if (snapshot) {
@@ -184,6 +208,8 @@ void CdcSource::poll(sdk::Sink& sink, uint32_t max_records, int32_t timeout_ms) 
     // Paused: keep the walsender from timing out without taking any rows.
     if (stream_) {
       sendStatus(false, now_ms_);
+      // A fast shutdown ends plain sessions first and then waits for this
+      // walsender; failing here lets go of it instead of holding the server up.
       refreshWalEnd();
     }
     return;
@@ -221,18 +247,18 @@ void CdcSource::poll(sdk::Sink& sink, uint32_t max_records, int32_t timeout_ms) 
     if (!drain(sink, budget)) {
       break;
     }
+    if (host().nowMs() > deadline) {
+      break;  // changes of excluded tables can keep the socket busy without filling a batch
+    }
   }
   periodic(host().nowMs());
 }
 
 void CdcSource::refreshWalEnd() {
-  // Nothing is read while paused, so the lag figure asks the server instead.
-  try {
-    auto lsn = admin().scalar("SELECT pg_current_wal_lsn()", {}, "reading the WAL position");
-    server_wal_end_ = std::max(server_wal_end_, parseLsn(lsn.value_or("")).value_or(0));
-  } catch (const sdk::Error& e) {
-    host().warn(std::string("lag while paused is unknown: ") + e.what());
-  }
+  // The walEnd of replication messages is how far the walsender has decoded,
+  // not the server's WAL position, so lag asks the server.
+  auto lsn = admin().scalar("SELECT pg_current_wal_lsn()", {}, "reading the WAL position");
+  server_wal_end_ = std::max(server_wal_end_, parseLsn(lsn.value_or("")).value_or(0));
 }
 
 bool CdcSource::drain(sdk::Sink& sink, Budget& budget) {
@@ -266,13 +292,16 @@ void CdcSource::handleCopyMessage(std::string_view msg, int64_t now_ms) {
   if (msg[0] == 'k' && msg.size() >= 18) {
     Lsn wal_end = be64(msg, 1);
     server_wal_end_ = std::max(server_wal_end_, wal_end);
-    if (msg[17] != 0) {
+    bool reply_requested = msg[17] != 0;
+    if (reply_requested) {
       sendStatus(false, now_ms);
     }
     // Past every change already delivered and not inside a transaction: the
-    // slot may move on, which keeps a quiet database from holding WAL.
-    if (config_.heartbeat_interval_ms > 0 && !in_txn_ && !replay_ && out_.empty() && wal_end > complete_ &&
-        now_ms - last_heartbeat_ms_ >= config_.heartbeat_interval_ms) {
+    // slot may move on, which keeps a quiet database from holding WAL. A
+    // server that asks (it does before shutting down) is answered whatever
+    // the heartbeat setting, or a fast shutdown would wait for us forever.
+    bool due = config_.heartbeat_interval_ms > 0 && now_ms - last_heartbeat_ms_ >= config_.heartbeat_interval_ms;
+    if ((due || reply_requested) && !in_txn_ && !replay_ && out_.empty() && wal_end > complete_) {
       last_heartbeat_ms_ = now_ms;
       pushCheckpoint(wal_end);
     }
@@ -295,7 +324,7 @@ void CdcSource::periodic(int64_t now_ms) {
   }
   if (config_.heartbeat_interval_ms > 0 && now_ms - last_reply_request_ms_ >= config_.heartbeat_interval_ms) {
     sendStatus(true, now_ms);  // the keepalive it asks for carries the server's WAL end
-  } else if (now_ms - last_status_ms_ >= kStatusIntervalMs) {
+  } else if (now_ms - last_status_ms_ >= status_interval_ms_) {
     sendStatus(false, now_ms);
   }
 }
@@ -313,6 +342,10 @@ void CdcSource::commit(std::string_view offset) {
 
 sdk::Lag CdcSource::lag() {
   sdk::Lag lag;
+  try {
+    refreshWalEnd();
+  } catch (const sdk::Error&) {  // a figure, not worth failing the stream; the replication side will tell
+  }
   if (server_wal_end_ != 0) {
     lag.bytes = server_wal_end_ > acked_ ? static_cast<int64_t>(server_wal_end_ - acked_) : 0;
   }

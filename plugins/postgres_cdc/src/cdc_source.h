@@ -86,6 +86,7 @@ class CdcSource final : public sdk::Source, private DecoderEvents {
   enum class Phase { kIdle, kSnapshot, kStreaming };
 
   void resetState();
+  void startConnected(const Offset& resume);
   void prepareSlot(const Offset& resume);
   void beginSnapshot(const std::string& snapshot_name, Lsn consistent);
   void snapshotStep(int64_t rows);
@@ -128,12 +129,14 @@ class CdcSource final : public sdk::Source, private DecoderEvents {
   Lsn skip_commit_ = 0;  ///< a transaction partly delivered before a restart
   uint64_t skip_records_ = 0;
   std::unordered_map<uint32_t, TxnBuffer> streamed_;
+  std::unordered_map<uint32_t, uint32_t> base_types_;  ///< domain type → base type
   std::string replay_message_;
   std::optional<Replay> replay_;
 
   Lsn complete_ = 0;         ///< end of the last whole transaction handed over
   Lsn acked_ = 0;            ///< what the slot has been told is durable
   Lsn server_wal_end_ = 0;   ///< the server's WAL end as last reported
+  int64_t status_interval_ms_ = 10000;
   int64_t last_status_ms_ = 0;
   int64_t last_reply_request_ms_ = 0;
   int64_t last_heartbeat_ms_ = 0;

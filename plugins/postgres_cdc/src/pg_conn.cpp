@@ -96,9 +96,11 @@ void PgConn::raise(const PGresult* result, std::string_view what) const {
   std::string state = sqlState(result);
   std::string text = std::string(what) + " failed: " + msg;
   // Connection exceptions, shutdowns and lost connections are worth a retry.
+  // 57P04: the database was dropped, no retry brings it back. 57014: a statement
+  // timeout or cancel. 42P01: a table dropped while the snapshot read it.
   bool transient = PQstatus(conn_.get()) != CONNECTION_OK || state.empty() || state.rfind("08", 0) == 0 ||
-                   state.rfind("57P", 0) == 0 || state == "53300" || state == "55006" || state == "40001" ||
-                   state == "40P01";
+                   (state.rfind("57P", 0) == 0 && state != "57P04") || state == "57014" || state == "53300" ||
+                   state == "55006" || state == "40001" || state == "40P01" || state == "42P01";
   if (state == "42501") {
     text += "; grant the role " + settings_.user + " the privilege named above";
   }

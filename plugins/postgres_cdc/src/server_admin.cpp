@@ -45,6 +45,31 @@ void ServerAdmin::checkReplicationReady() {
   }
 }
 
+int64_t ServerAdmin::walSenderTimeoutMs() {
+  auto v = conn_.scalar("SELECT setting FROM pg_settings WHERE name = 'wal_sender_timeout'", {},
+                        "reading wal_sender_timeout");
+  return v ? std::stoll(*v) : 0;
+}
+
+std::vector<std::pair<uint32_t, uint32_t>> ServerAdmin::baseTypes(const std::vector<uint32_t>& oids) {
+  std::string list = "{";
+  for (size_t i = 0; i < oids.size(); ++i) {
+    list += (i > 0 ? "," : "") + std::to_string(oids[i]);
+  }
+  list += "}";
+  PgResultPtr r = conn_.execParams(
+      "WITH RECURSIVE d(oid, base) AS (SELECT oid, oid FROM pg_type WHERE oid = ANY($1::oid[]) "
+      "UNION ALL SELECT d.oid, t.typbasetype FROM d JOIN pg_type t ON t.oid = d.base WHERE t.typtype = 'd') "
+      "SELECT d.oid, d.base FROM d JOIN pg_type t ON t.oid = d.base WHERE t.typtype <> 'd'",
+      {list}, "resolving column types");
+  std::vector<std::pair<uint32_t, uint32_t>> out;
+  for (int i = 0; i < PQntuples(r.get()); ++i) {
+    out.emplace_back(static_cast<uint32_t>(std::stoul(value(r.get(), i, 0))),
+                     static_cast<uint32_t>(std::stoul(value(r.get(), i, 1))));
+  }
+  return out;
+}
+
 bool ServerAdmin::publicationExists(const std::string& name) {
   return conn_.scalar("SELECT 1 FROM pg_publication WHERE pubname = $1", {name}, "looking up the publication")
       .has_value();

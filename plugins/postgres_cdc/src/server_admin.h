@@ -30,6 +30,11 @@ class ServerAdmin {
   bool describeWalLevel(std::string& sentence);
   bool describeRole(std::string& sentence);
 
+  /// The server's wal_sender_timeout in ms (0: none).
+  int64_t walSenderTimeoutMs();
+  /// Base types of domain types among `oids` (others map to themselves).
+  std::vector<std::pair<uint32_t, uint32_t>> baseTypes(const std::vector<uint32_t>& oids);
+
   bool publicationExists(const std::string& name);
   /// Creates the publication for the tables `config` wants (FOR ALL TABLES when
   /// include_tables is empty). Returns the tables named, empty for all.
