@@ -229,30 +229,41 @@ inline std::optional<std::vector<std::string>> parseJsonStringArray(std::string_
   }
 }
 
-/// Encodes `s` as a JSON string literal, quotes included.
-inline std::string jsonQuote(std::string_view s) {
-  std::string out;
-  out.reserve(s.size() + 2);
+/// Appends `s` to `out` as a JSON string literal, quotes included. Bytes of
+/// 0x80 and above pass through (the input is UTF-8).
+inline void appendJsonQuoted(std::string& out, std::string_view s) {
   out += '"';
-  for (unsigned char c : s) {
+  size_t run = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') {
+      continue;
+    }
+    out.append(s.data() + run, i - run);
+    run = i + 1;
     switch (c) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;
       case '\n': out += "\\n"; break;
       case '\r': out += "\\r"; break;
       case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          static constexpr char kHex[] = "0123456789abcdef";
-          out += "\\u00";
-          out += kHex[c >> 4];
-          out += kHex[c & 0xF];
-        } else {
-          out += static_cast<char>(c);
-        }
+      default: {
+        static constexpr char kHex[] = "0123456789abcdef";
+        out += "\\u00";
+        out += kHex[c >> 4];
+        out += kHex[c & 0xF];
+      }
     }
   }
+  out.append(s.data() + run, s.size() - run);
   out += '"';
+}
+
+/// Encodes `s` as a JSON string literal, quotes included.
+inline std::string jsonQuote(std::string_view s) {
+  std::string out;
+  out.reserve(s.size() + 2);
+  appendJsonQuoted(out, s);
   return out;
 }
 

@@ -1,21 +1,11 @@
 #include "value_codec.h"
 
-#include <array>
+#include <streamhost/plugin_sdk.hpp>
+
 #include <cstring>
 
 namespace streamhost::pgcdc {
 namespace {
-
-constexpr std::array<bool, 256> makeEscapeTable() {
-  std::array<bool, 256> t{};
-  for (int c = 0; c < 0x20; ++c) {
-    t[static_cast<size_t>(c)] = true;
-  }
-  t['"'] = true;
-  t['\\'] = true;
-  return t;
-}
-constexpr std::array<bool, 256> kNeedsEscape = makeEscapeTable();
 
 int hexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -158,33 +148,7 @@ bool appendArray(std::string& out, std::string_view s, size_t& i, uint32_t elem)
 
 }  // namespace
 
-void appendJsonString(std::string& out, std::string_view s) {
-  out += '"';
-  size_t run = 0;
-  for (size_t i = 0; i < s.size(); ++i) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    if (!kNeedsEscape[c]) {
-      continue;
-    }
-    out.append(s.data() + run, i - run);
-    run = i + 1;
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default: {
-        static constexpr char kHex[] = "0123456789abcdef";
-        out += "\\u00";
-        out += kHex[c >> 4];
-        out += kHex[c & 0xF];
-      }
-    }
-  }
-  out.append(s.data() + run, s.size() - run);
-  out += '"';
-}
+void appendJsonString(std::string& out, std::string_view s) { sdk::appendJsonQuoted(out, s); }
 
 void appendBase64(std::string& out, std::string_view bytes) {
   static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
