@@ -47,8 +47,8 @@ struct CdcConfig {
   int64_t max_batch_bytes = 8 << 20;
   int64_t max_transaction_memory_bytes = 64 << 20;
 
-  /// Reads and checks every key; throws sdk::Error naming `stream_id`-independent fields.
-  /// Without a stream id the derived names are left empty (validation).
+  /// Reads and checks every key; throws sdk::Error naming the field. Absent
+  /// slot and publication names derive from `stream_id` (empty while validating).
   static CdcConfig fromHost(const sdk::Host& host, std::string_view stream_id);
   /// Whether a change of schema.table is wanted by include/exclude.
   bool wants(std::string_view schema, std::string_view table) const;

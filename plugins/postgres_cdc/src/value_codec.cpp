@@ -2,7 +2,6 @@
 
 #include <streamhost/plugin_sdk.hpp>
 
-#include <cstring>
 
 namespace streamhost::pgcdc {
 namespace {
