@@ -93,7 +93,7 @@ void CdcSource::startConnected(const Offset& resume) {
   now_ms_ = host().nowMs();
   ServerAdmin sa(admin());
   sa.checkReplicationReady();
-  // Half the server's timeout, so a slow host between polls never trips it.
+  // A quarter of the server's timeout, so a slow host between polls never trips it.
   int64_t timeout = sa.walSenderTimeoutMs();
   status_interval_ms_ = timeout > 0 ? std::clamp<int64_t>(timeout / 4, 100, kMaxStatusIntervalMs)
                                     : kMaxStatusIntervalMs;
@@ -243,7 +243,7 @@ void CdcSource::poll(sdk::Sink& sink, uint32_t max_records, int32_t timeout_ms) 
     if (msg.empty()) {
       break;
     }
-    handleCopyMessage(msg, now_ms_);
+    handleCopyMessage(msg);
     if (!drain(sink, budget)) {
       break;
     }
@@ -282,27 +282,25 @@ bool CdcSource::drain(sdk::Sink& sink, Budget& budget) {
   return budget.rows > 0 && budget.bytes > 0;
 }
 
-void CdcSource::handleCopyMessage(std::string_view msg, int64_t now_ms) {
+void CdcSource::handleCopyMessage(std::string_view msg) {
   now_ms_ = host().nowMs();
   if (msg[0] == 'w' && msg.size() >= 25) {
-    server_wal_end_ = std::max(server_wal_end_, be64(msg, 9));
     decoder_->handle(msg.substr(25), be64(msg, 1));
     return;
   }
   if (msg[0] == 'k' && msg.size() >= 18) {
-    Lsn wal_end = be64(msg, 1);
-    server_wal_end_ = std::max(server_wal_end_, wal_end);
+    Lsn wal_end = be64(msg, 1);  // how far the walsender has read, not the server's WAL end
     bool reply_requested = msg[17] != 0;
     if (reply_requested) {
-      sendStatus(false, now_ms);
+      sendStatus(false, now_ms_);
     }
     // Past every change already delivered and not inside a transaction: the
     // slot may move on, which keeps a quiet database from holding WAL. A
     // server that asks (it does before shutting down) is answered whatever
     // the heartbeat setting, or a fast shutdown would wait for us forever.
-    bool due = config_.heartbeat_interval_ms > 0 && now_ms - last_heartbeat_ms_ >= config_.heartbeat_interval_ms;
+    bool due = config_.heartbeat_interval_ms > 0 && now_ms_ - last_heartbeat_ms_ >= config_.heartbeat_interval_ms;
     if ((due || reply_requested) && !in_txn_ && !replay_ && out_.empty() && wal_end > complete_) {
-      last_heartbeat_ms_ = now_ms;
+      last_heartbeat_ms_ = now_ms_;
       pushCheckpoint(wal_end);
     }
     return;

@@ -90,7 +90,7 @@ class CdcSource final : public sdk::Source, private DecoderEvents {
   void beginSnapshot(const std::string& snapshot_name, Lsn consistent);
   void snapshotStep(int64_t rows);
   void startStreaming(Lsn from);
-  void handleCopyMessage(std::string_view msg, int64_t now_ms);
+  void handleCopyMessage(std::string_view msg);
   void replayStep(int64_t rows);
   void periodic(int64_t now_ms);
   void refreshWalEnd();
@@ -134,7 +134,7 @@ class CdcSource final : public sdk::Source, private DecoderEvents {
 
   Lsn complete_ = 0;         ///< end of the last whole transaction handed over
   Lsn acked_ = 0;            ///< what the slot has been told is durable
-  Lsn server_wal_end_ = 0;   ///< the server's WAL end as last reported
+  Lsn server_wal_end_ = 0;   ///< pg_current_wal_lsn() as last read
   int64_t status_interval_ms_ = 10000;
   int64_t last_status_ms_ = 0;
   int64_t last_reply_request_ms_ = 0;
