@@ -35,13 +35,14 @@ test: deps-test $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j$(JOBS)
 	cd $(BUILD) && ctest --output-on-failure --timeout 600 -j$(JOBS)
 
-# Unit and ABI tests under AddressSanitizer + UndefinedBehaviorSanitizer.
+# The whole suite under AddressSanitizer + UndefinedBehaviorSanitizer: the
+# daemon and plugins the integration tests start are sanitized builds too.
 test-asan: deps-test
 	cmake -S . -B $(BUILD_ASAN) -DCMAKE_BUILD_TYPE=Debug -DSTREAMHOST_SANITIZE=ON -DSTREAMHOST_WERROR=ON \
-	  -DSTREAMHOST_BUILD_INTEGRATION_TESTS=OFF $(CMAKE_ARGS)
+	  -DSTREAMHOST_BUILD_INTEGRATION_TESTS=ON $(CMAKE_ARGS)
 	cmake --build $(BUILD_ASAN) -j$(JOBS)
-	cd $(BUILD_ASAN) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-	  ctest --output-on-failure --timeout 600 -L 'unit|abi' -j$(JOBS)
+	cd $(BUILD_ASAN) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  ctest --output-on-failure --timeout 900 -j$(JOBS)
 
 bench: deps-test
 	cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DSTREAMHOST_BUILD_BENCH=ON -DSTREAMHOST_BUILD_TESTS=OFF

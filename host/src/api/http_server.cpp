@@ -5,6 +5,7 @@
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
 #include <Poco/Net/HTTPServer.h>
+#include <Poco/ThreadPool.h>
 #include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
@@ -296,7 +297,8 @@ Status HttpServer::start() {
     params->setKeepAlive(true);
     params->setTimeout(Poco::Timespan(30, 0));
     auto pipeline = std::make_shared<Pipeline>(Pipeline{*this});
-    server_ = std::make_unique<Poco::Net::HTTPServer>(new HandlerFactory(pipeline), *socket, params);
+    pool_ = std::make_unique<Poco::ThreadPool>(2, options_.threads + 2);
+    server_ = std::make_unique<Poco::Net::HTTPServer>(new HandlerFactory(pipeline), *pool_, *socket, params);
     server_->start();
     return Status::ok();
   } catch (const Poco::Exception& e) {
@@ -315,6 +317,10 @@ void HttpServer::stop() {
     }
     server_->stopAll(true);
     server_.reset();
+  }
+  if (pool_) {
+    pool_->stopAll();
+    pool_.reset();
   }
 }
 

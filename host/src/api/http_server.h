@@ -11,9 +11,12 @@
 #include "api/router.h"
 #include "common/status.h"
 
-namespace Poco::Net {
+namespace Poco {
+class ThreadPool;
+namespace Net {
 class HTTPServer;
 }
+}  // namespace Poco
 
 namespace streamhost::api {
 
@@ -58,6 +61,9 @@ class HttpServer {
   Authenticator authenticate_;
   RateLimiter& limiter_;
   RequestObserver observer_;
+  // The server's own threads, joined in stop(): threads left alive at exit
+  // would take their OpenSSL per-thread state (the RNG) with them unfreed.
+  std::unique_ptr<Poco::ThreadPool> pool_;
   std::unique_ptr<Poco::Net::HTTPServer> server_;
   uint16_t port_ = 0;
 };
