@@ -24,6 +24,7 @@ class PgCdcFixture : public ::testing::Test {
   PgCdcFixture() : daemon_(DaemonOptions{{"--set", "limits.api_requests_per_second=0"}}) {}
 
   virtual PgServer* server() = 0;
+  virtual std::string sslMode() const { return "disable"; }
   PgServer& pg() { return *server(); }
 
   void SetUp() override {
@@ -34,7 +35,7 @@ class PgCdcFixture : public ::testing::Test {
     ASSERT_TRUE(db_.ok()) << db_.error();
     ASSERT_TRUE(daemon_.start());
     pipeline_ = createPipeline(api(), "pg");
-    conn_ = createPgConnection(api(), "pg", pg(), db_name_);
+    conn_ = createPgConnection(api(), "pg", pg(), db_name_, "postgres", sslMode());
     ASSERT_FALSE(conn_.empty());
   }
   void TearDown() override {
@@ -114,6 +115,21 @@ class PostgresCdcFaultTest : public PgCdcFixture {
   }
   static void TearDownTestSuite() { server_.reset(); }
   PgServer* server() override { return server_.get(); }
+
+  static inline std::unique_ptr<PgServer> server_;
+};
+
+/// A server that speaks TLS only to clients that ask (sslmode=require here).
+class PostgresCdcTlsTest : public PgCdcFixture {
+ protected:
+  static void SetUpTestSuite() {
+    PgServerOptions o = sharedPgOptions();
+    o.ssl = true;
+    startSuiteServer(server_, o);
+  }
+  static void TearDownTestSuite() { server_.reset(); }
+  PgServer* server() override { return server_.get(); }
+  std::string sslMode() const override { return "require"; }
 
   static inline std::unique_ptr<PgServer> server_;
 };

@@ -117,12 +117,13 @@ class EventTail {
 
 /// Creates a `postgres` connection to `server` and returns its id.
 inline std::string createPgConnection(const HttpClient& c, const std::string& name, const PgServer& server,
-                                      const std::string& database, const std::string& user = "postgres") {
+                                      const std::string& database, const std::string& user = "postgres",
+                                      const std::string& sslmode = "disable") {
   HttpResponse r = c.post("/api/connections",
                           "{\"name\":" + jsonQuote(name) + ",\"type\":\"postgres\",\"config\":{\"host\":" +
                               jsonQuote(server.host()) + ",\"port\":" + std::to_string(server.port()) +
                               ",\"database\":" + jsonQuote(database) + ",\"user\":" + jsonQuote(user) +
-                              ",\"sslmode\":\"disable\"},\"secrets\":{\"password\":\"unused\"}}");
+                              ",\"sslmode\":" + jsonQuote(sslmode) + "},\"secrets\":{\"password\":\"unused\"}}");
   EXPECT_EQ(r.status, 201) << r.describe();
   return r.json["data"]["id"].str();
 }

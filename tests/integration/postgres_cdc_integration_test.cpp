@@ -343,6 +343,22 @@ TEST_F(PostgresCdcFaultTest, FastShutdownIsNotHeldUpByARunningOrPausedStream) {
   EXPECT_TRUE(t.waitForRow("public.sd_t", 3, 40s)) << "the stream came back after both restarts";
 }
 
+TEST_F(PostgresCdcTlsTest, StreamsOverTlsWithoutHoldingBackTheLastChange) {
+  ASSERT_TRUE(db_.exec("CREATE TABLE tls_t (id int PRIMARY KEY, pad text)"));
+  runCdc("tls_slot");
+  EXPECT_EQ(pg().scalar("SELECT bool_and(s.ssl) FROM pg_stat_ssl s JOIN pg_stat_replication r ON r.pid = s.pid"),
+            "t")
+      << "the replication connection should use TLS";
+  ASSERT_TRUE(db_.exec("INSERT INTO tls_t SELECT g, repeat('t', 100) FROM generate_series(1, 5000) g"));
+  for (int i = 5001; i <= 5020; ++i) {
+    ASSERT_TRUE(db_.exec("INSERT INTO tls_t VALUES (" + std::to_string(i) + ", 'x')"));
+  }
+  // The last change must arrive well before the next keepalive (30 s) would wake the reader.
+  EventTail t = tail();
+  ASSERT_TRUE(t.waitForRow("public.tls_t", 5020, 20s));
+  EXPECT_TRUE(allRowsDelivered(db_, "tls_t", t.events()));
+}
+
 TEST_F(PostgresCdcFaultTest, PauseLongerThanWalSenderTimeoutKeepsTheSlotAndResumes) {
   ASSERT_EQ(pg().scalar("SHOW wal_sender_timeout"), "2s");
   ASSERT_TRUE(db_.exec("CREATE TABLE pause_t (id int PRIMARY KEY)"));

@@ -208,6 +208,17 @@ PgServer::~PgServer() {
   for (const auto& [k, v] : options_.settings) {
     conf << k << " = '" << v << "'\n";
   }
+  if (options_.ssl) {
+    const std::filesystem::path key = data_dir_ / "server.key", crt = data_dir_ / "server.crt";
+    rc = runAsPostgres({"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key.string(), "-out",
+                        crt.string(), "-days", "2", "-subj", "/CN=localhost"},
+                       dir_.path(), dir_.path() / "openssl.log");
+    if (rc != 0) {
+      return ::testing::AssertionFailure() << "openssl req failed (status " << rc << ")\n"
+                                           << readFile(dir_.path() / "openssl.log");
+    }
+    conf << "ssl = on\nssl_cert_file = '" << crt.string() << "'\nssl_key_file = '" << key.string() << "'\n";
+  }
   if (!conf.good()) {
     return ::testing::AssertionFailure() << "cannot append to postgresql.conf";
   }

@@ -66,6 +66,8 @@ struct PgServerOptions {
   std::string wal_level = "logical";
   int max_wal_senders = 10;
   int max_replication_slots = 10;
+  /// TLS on, with a throwaway self-signed certificate (clients use sslmode=require).
+  bool ssl = false;
   /// Extra `-c key=value` settings, e.g. {"wal_sender_timeout", "2s"}.
   std::vector<std::pair<std::string, std::string>> settings;
   /// How long pg_ctl may wait for a start.

@@ -33,6 +33,7 @@ std::string_view ReplicationStream::next(int timeout_ms, int wake_fd) {
   release();
   PGconn* c = conn_.raw();
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  bool consumed = false;
   while (true) {
     int n = PQgetCopyData(c, &buf_, 1);
     if (n > 0) {
@@ -49,6 +50,16 @@ std::string_view ReplicationStream::next(int timeout_ms, int wake_fd) {
     if (n == -2) {
       conn_.raise(nullptr, "replication");
     }
+    // Over TLS, OpenSSL may already hold decrypted bytes the socket no longer
+    // shows; read those before waiting on it.
+    if (PQsslInUse(c) != 0 && !consumed) {
+      consumed = true;
+      if (PQconsumeInput(c) == 0) {
+        conn_.raise(nullptr, "replication");
+      }
+      continue;
+    }
+    consumed = false;
     // With no time left this still takes what the socket holds, so a batch is
     // not cut at whatever one read happened to bring in.
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
