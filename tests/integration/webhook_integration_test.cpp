@@ -224,7 +224,8 @@ TEST_F(WebhookTest, NotRunningPausedDeletedAndTooLarge) {
   ASSERT_EQ(api().post("/api/streams/" + id + "/stop").status, 200);
   HttpResponse stopped = ingest(id, "{}");
   EXPECT_EQ(stopped.status, 503);
-  EXPECT_EQ(stopped.errorCode(), "stream_unavailable");
+  EXPECT_EQ(stopped.errorCode(), "unavailable");
+  EXPECT_EQ(stopped.json["error"]["reason"].str(), "not_running");
   ASSERT_EQ(api().del("/api/streams/" + id).status, 200);
   HttpResponse gone = ingest(id, "{}");
   EXPECT_EQ(gone.status, 404) << gone.describe();
@@ -249,9 +250,36 @@ TEST_F(WebhookTest, MetricsCountOutcomes) {
   EXPECT_TRUE(has("duplicate", 1));
   EXPECT_TRUE(has("unauthorized", 1));
   EXPECT_TRUE(has("rejected", 1));
-  HttpResponse m = api().get("/api/streams/" + id + "/metrics");
-  ASSERT_EQ(m.status, 200) << m.describe();
-  EXPECT_NE(m.body.find("\"unauthorized\":1"), std::string::npos) << m.body;
+  for (const char* window : {"1m", "5m", "1h", "24h"}) {
+    HttpResponse m = api().get("/api/streams/" + id + "/metrics?window=" + window);
+    ASSERT_EQ(m.status, 200) << m.describe();
+    const Json& req = m.json["data"]["attributes"]["requests"];
+    EXPECT_EQ(req["accepted"].integer(), 1) << window << " " << m.body;
+    EXPECT_EQ(req["duplicate"].integer(), 1) << window;
+    EXPECT_EQ(req["unauthorized"].integer(), 1) << window;
+    EXPECT_EQ(req["rejected"].integer(), 1) << window;
+    EXPECT_EQ(req["throttled"].integer(), 0) << window;
+    EXPECT_EQ(req["total"].integer(), 4) << window;
+    // The series carries the same counts, bucket by bucket.
+    int64_t accepted = 0;
+    int64_t total = 0;
+    for (const Json& point : m.json["data"]["attributes"]["series"].items()) {
+      accepted += point["requests"]["accepted"].integer();
+      total += point["requests"]["total"].integer();
+    }
+    EXPECT_EQ(accepted, 1) << window;
+    EXPECT_EQ(total, 4) << window;
+  }
+}
+
+TEST_F(WebhookTest, UnknownKeysInsideAuthAreRefusedWithTheirPath) {
+  HttpResponse r = api().post("/api/streams", "{\"name\":\"typo\",\"sourceType\":\"webhook\",\"pipelineId\":" +
+                                                   jsonQuote(pipeline_) +
+                                                   R"(,"config":{"auth":{"scheme":"hmac","secrets":["k"],"header":"X-Sig",)"
+                                                   R"("timestamp_header":"X-Ts","signed_text":"timestamp.body"}}})");
+  EXPECT_EQ(r.status, 400) << r.describe();
+  EXPECT_EQ(r.errorCode(), "validation_error") << r.describe();
+  EXPECT_EQ(r.json["error"]["field"].str(), "config.auth.signed_text") << r.describe();
 }
 
 class WebhookSlowJournalTest : public WebhookTest {
@@ -283,6 +311,8 @@ TEST_F(WebhookSlowJournalTest, FullQueueAnswers429OrWaits) {
     if (r.status == 429) {
       ++throttled;
       EXPECT_EQ(r.header("Retry-After").value_or(""), "1");
+      EXPECT_EQ(r.errorCode(), "rate_limited") << r.describe();
+      EXPECT_EQ(r.json["error"]["reason"].str(), "queue_full") << r.describe();
     }
   }
   EXPECT_GE(accepted, 1);

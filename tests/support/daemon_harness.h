@@ -24,6 +24,9 @@ struct DaemonOptions {
   std::chrono::milliseconds start_timeout{20000};
   /// How long a SIGTERM may take until the process has exited.
   std::chrono::milliseconds stop_timeout{20000};
+  /// Counts any HTTP answer on the port as started (for a TLS-only server,
+  /// which answers the plain-HTTP probe with a 400).
+  bool any_answer_is_ready = false;
 };
 
 /// Runs the real `streamhostd` (STREAMHOST_TEST_DAEMON) as a child process on

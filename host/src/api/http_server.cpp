@@ -2,23 +2,18 @@
 
 #include <Poco/Logger.h>
 #include <Poco/Net/Context.h>
-#include <Poco/Net/HTTPRequestHandler.h>
-#include <Poco/Net/HTTPRequestHandlerFactory.h>
-#include <Poco/Net/HTTPServer.h>
-#include <Poco/ThreadPool.h>
 #include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
-#include <Poco/Net/SecureServerSocket.h>
 #include <Poco/Net/ServerSocket.h>
+#include <Poco/Net/TCPServer.h>
+#include <Poco/ThreadPool.h>
 #include <Poco/URI.h>
 
-#include <atomic>
 #include <chrono>
-#include <cstdio>
-#include <random>
 #include <thread>
 
+#include "api/http_connection.h"
 #include "api/json.h"
 
 namespace streamhost::api {
@@ -34,13 +29,6 @@ bool isSafeRequestId(const std::string& id) {
     }
   }
   return true;
-}
-
-std::string newRequestId() {
-  thread_local std::mt19937_64 rng(std::random_device{}());
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "req_%016llx", static_cast<unsigned long long>(rng()));
-  return buf;
 }
 
 bool methodHasBody(const std::string& m) { return m == "POST" || m == "PUT" || m == "PATCH"; }
@@ -62,8 +50,15 @@ void addRateHeaders(ApiResponse& r, const RateLimiter::Decision& d) {
   r.headers.emplace_back("X-RateLimit-Reset", std::to_string(d.reset_epoch));
 }
 
-/// Reads at most `limit` bytes; returns false when the body is larger.
-bool readBody(std::istream& in, int64_t limit, std::string& out) {
+// What is dropped unread after an early answer before the connection is
+// closed instead; a body this small costs less to read than a reconnect.
+constexpr int64_t kDiscardLimit = 1 << 20;
+
+enum class BodyRead { kComplete, kTooLarge, kBroken };
+
+/// Reads at most `limit` bytes of the body into `out`.
+BodyRead readBody(Poco::Net::HTTPServerRequest& preq, int64_t limit, std::string& out) {
+  std::istream& in = preq.stream();
   char buf[16384];
   while (in) {
     in.read(buf, sizeof buf);
@@ -72,11 +67,34 @@ bool readBody(std::istream& in, int64_t limit, std::string& out) {
       break;
     }
     if (static_cast<int64_t>(out.size()) + n > limit) {
-      return false;
+      return BodyRead::kTooLarge;
     }
     out.append(buf, static_cast<size_t>(n));
   }
-  return true;
+  // Poco's streams turn a timeout or reset into badbit, and a peer that closes
+  // early into a short body: neither is a request to act on.
+  if (in.bad() || (preq.hasContentLength() && static_cast<int64_t>(out.size()) != preq.getContentLength64())) {
+    return BodyRead::kBroken;
+  }
+  return BodyRead::kComplete;
+}
+
+/// Every 4xx and 5xx leaves as a JSON error envelope with the request id,
+/// whichever route produced it.
+void ensureErrorEnvelope(ApiResponse& r, const std::string& request_id) {
+  if (r.status < 400) {
+    return;
+  }
+  bool envelope = r.content_type.rfind("application/json", 0) == 0 && r.body.rfind("{\"error\":{", 0) == 0;
+  if (envelope) {
+    return;
+  }
+  std::string message = r.body.size() <= 200 && r.content_type.rfind("text/plain", 0) == 0 && !r.body.empty()
+                            ? r.body
+                            : "request failed with status " + std::to_string(r.status);
+  auto headers = std::move(r.headers);
+  r = errorResponse(r.status, errorCodeForHttpStatus(r.status), message, "", request_id);
+  r.headers = std::move(headers);
 }
 
 }  // namespace
@@ -90,21 +108,66 @@ struct HttpServer::Pipeline {
     }
   }
 
+  static std::string presentedKey(const ApiRequest& req) {
+    if (auto auth = req.header("Authorization")) {
+      if (auth->size() > 7 && strncasecmp(auth->c_str(), "Bearer ", 7) == 0) {
+        return auth->substr(7);
+      }
+    }
+    return req.header("X-Api-Key").value_or("");
+  }
+
+  /// Spends a token of the key's bucket (or the address's, for no valid key).
+  std::pair<std::optional<Principal>, RateLimiter::Decision> admit(const ApiRequest& req, const std::string& key) {
+    std::optional<Principal> who = key.empty() ? std::nullopt : server.authenticate_(key);
+    auto decision = server.limiter_.take(who ? "key:" + who->key_id : "ip:" + req.remote_addr);
+    return {std::move(who), decision};
+  }
+
+  static ApiResponse rateLimited(const RateLimiter::Decision& d, const std::string& request_id) {
+    ApiResponse r = errorResponse(429, "rate_limited",
+                                  "rate limit exceeded; retry after " + std::to_string(d.retry_after) + " s", "",
+                                  request_id);
+    r.headers.emplace_back("Retry-After", std::to_string(d.retry_after));
+    return r;
+  }
+
+  ApiResponse unmatched(const RouteMatch& m, const ApiRequest& req) {
+    // A request that presents a key is an API call even on a wrong path: it
+    // spends the key's bucket and gets the rate-limit headers.
+    std::string key = presentedKey(req);
+    std::optional<RateLimiter::Decision> decision;
+    if (!key.empty()) {
+      decision = admit(req, key).second;
+      if (!decision->allowed) {
+        ApiResponse r = rateLimited(*decision, req.request_id);
+        addRateHeaders(r, *decision);
+        return r;
+      }
+    }
+    ApiResponse r;
+    if (!m.allowed_methods.empty()) {
+      std::string allow;
+      for (const auto& a : m.allowed_methods) {
+        allow += (allow.empty() ? "" : ", ") + a;
+      }
+      r = errorResponse(405, "method_not_allowed",
+                        "method " + req.method + " is not allowed on " + req.path + "; allowed: " + allow, "",
+                        req.request_id);
+      r.headers.emplace_back("Allow", allow);
+    } else {
+      r = errorResponse(404, "not_found", "no route for " + req.method + " " + req.path, "", req.request_id);
+    }
+    if (decision) {
+      addRateHeaders(r, *decision);
+    }
+    return r;
+  }
+
   ApiResponse run(Poco::Net::HTTPServerRequest& preq, ApiRequest& req, std::string& route_name, bool& close) {
     RouteMatch m = server.router_.match(req.method, req.path);
     if (m.route == nullptr) {
-      if (!m.allowed_methods.empty()) {
-        std::string allow;
-        for (const auto& a : m.allowed_methods) {
-          allow += (allow.empty() ? "" : ", ") + a;
-        }
-        ApiResponse r = errorResponse(405, "method_not_allowed",
-                                      "method " + req.method + " is not allowed on " + req.path + "; allowed: " + allow,
-                                      "", req.request_id);
-        r.headers.emplace_back("Allow", allow);
-        return r;
-      }
-      return errorResponse(404, "not_found", "no route for " + req.method + " " + req.path, "", req.request_id);
+      return unmatched(m, req);
     }
     const Route& route = *m.route;
     route_name = route.name;
@@ -112,23 +175,12 @@ struct HttpServer::Pipeline {
 
     std::optional<RateLimiter::Decision> decision;
     if (!route.scope.empty()) {
-      std::string key;
-      if (auto auth = req.header("Authorization")) {
-        if (auth->size() > 7 && strncasecmp(auth->c_str(), "Bearer ", 7) == 0) {
-          key = auth->substr(7);
-        }
-      }
-      if (key.empty()) {
-        key = req.header("X-Api-Key").value_or("");
-      }
-      std::optional<Principal> who = key.empty() ? std::nullopt : server.authenticate_(key);
-      decision = server.limiter_.take(who ? "key:" + who->key_id : "ip:" + req.remote_addr);
+      std::string key = presentedKey(req);
+      auto [who, d] = admit(req, key);
+      decision = d;
       ApiResponse r;
       if (!decision->allowed) {
-        r = errorResponse(429, "rate_limited",
-                          "rate limit exceeded; retry after " + std::to_string(decision->retry_after) + " s", "",
-                          req.request_id);
-        r.headers.emplace_back("Retry-After", std::to_string(decision->retry_after));
+        r = rateLimited(*decision, req.request_id);
       } else if (!who) {
         r = errorResponse(401, "unauthorized",
                           key.empty() ? "missing API key: send Authorization: Bearer <key> or X-Api-Key"
@@ -142,7 +194,6 @@ struct HttpServer::Pipeline {
       }
       if (!req.principal) {
         addRateHeaders(r, *decision);
-        close = methodHasBody(req.method);  // the body was not read
         return r;
       }
     }
@@ -161,18 +212,26 @@ struct HttpServer::Pipeline {
     if (route.body != BodyKind::kNone && methodHasBody(req.method) && has_body) {
       int64_t limit = route.body == BodyKind::kRaw ? server.options_.ingest_max_body_bytes
                                                    : server.options_.max_body_bytes;
+      // A body over the limit is too large to drain cheaply: answer, then close.
       if (preq.hasContentLength() && preq.getContentLength64() > limit) {
-        close = true;  // unread body on the connection
+        close = true;
         return errorResponse(413, "payload_too_large",
                              "request body of " + std::to_string(preq.getContentLength64()) +
                                  " bytes exceeds the limit of " + std::to_string(limit) + " bytes",
                              "body", req.request_id);
       }
-      if (!readBody(preq.stream(), limit, req.body)) {
-        close = true;
-        return errorResponse(413, "payload_too_large",
-                             "request body exceeds the limit of " + std::to_string(limit) + " bytes", "body",
-                             req.request_id);
+      switch (readBody(preq, limit, req.body)) {
+        case BodyRead::kComplete: break;
+        case BodyRead::kTooLarge:
+          close = true;
+          return errorResponse(413, "payload_too_large",
+                               "request body exceeds the limit of " + std::to_string(limit) + " bytes", "body",
+                               req.request_id);
+        case BodyRead::kBroken:
+          close = true;
+          return errorResponse(408, "request_timeout",
+                               "the request body ended early or did not arrive within the read timeout", "body",
+                               req.request_id);
       }
       if (route.body == BodyKind::kJson && !req.body.empty() && !isJsonContentType(req.content_type)) {
         return errorResponse(415, "unsupported_media_type",
@@ -194,15 +253,9 @@ struct HttpServer::Pipeline {
     return errorResponse(500, "internal_error", "internal error; see the server log for request " + req.request_id,
                          "", req.request_id);
   }
-};
 
-namespace {
-
-class RequestHandler : public Poco::Net::HTTPRequestHandler {
- public:
-  explicit RequestHandler(HttpServer::Pipeline& pipeline) : pipeline_(pipeline) {}
-
-  void handleRequest(Poco::Net::HTTPServerRequest& preq, Poco::Net::HTTPServerResponse& presp) override {
+  /// Answers one request: the pipeline, then the rest of the body, then the answer.
+  BodyFate serve(Poco::Net::HTTPServerRequest& preq, Poco::Net::HTTPServerResponse& presp) {
     auto started = std::chrono::steady_clock::now();
     ApiRequest req;
     req.method = preq.getMethod();
@@ -224,13 +277,22 @@ class RequestHandler : public Poco::Net::HTTPRequestHandler {
       for (auto& kv : uri.getQueryParameters()) {
         req.query.emplace_back(std::move(kv));
       }
-      resp = pipeline_.run(preq, req, route_name, close);
+      resp = run(preq, req, route_name, close);
     } catch (const Poco::SyntaxException& e) {
       resp = errorResponse(400, "validation_error", "malformed request URI: " + e.message(), "", req.request_id);
     } catch (const std::exception& e) {
       Poco::Logger::get("streamhost.api").error("request failed request_id=%s error=\"%s\"", req.request_id,
                                                 std::string(e.what()));
       resp = errorResponse(500, "internal_error", "internal error", "", req.request_id);
+    }
+    ensureErrorEnvelope(resp, req.request_id);
+
+    // Whatever the route or status, the declared body is consumed before the
+    // answer: left on the connection it would be read as the next request.
+    BodyFate fate = BodyFate::kConsumed;
+    if (close || !discardBody(preq, kDiscardLimit)) {
+      fate = BodyFate::kLeftUnread;
+      presp.setKeepAlive(false);
     }
 
     presp.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(resp.status));
@@ -239,34 +301,17 @@ class RequestHandler : public Poco::Net::HTTPRequestHandler {
     for (const auto& [k, v] : resp.headers) {
       presp.set(k, v);
     }
-    if (close) {
-      presp.setKeepAlive(false);
-    }
     presp.setContentLength64(static_cast<Poco::Int64>(resp.body.size()));
     std::ostream& out = presp.send();
     if (req.method != "HEAD") {
       out.write(resp.body.data(), static_cast<std::streamsize>(resp.body.size()));
     }
+    out.flush();
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    pipeline_.observe(route_name, req.method, resp.status, secs);
+    observe(route_name, req.method, resp.status, secs);
+    return fate;
   }
-
- private:
-  HttpServer::Pipeline& pipeline_;
 };
-
-class HandlerFactory : public Poco::Net::HTTPRequestHandlerFactory {
- public:
-  explicit HandlerFactory(std::shared_ptr<HttpServer::Pipeline> pipeline) : pipeline_(std::move(pipeline)) {}
-  Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest&) override {
-    return new RequestHandler(*pipeline_);
-  }
-
- private:
-  std::shared_ptr<HttpServer::Pipeline> pipeline_;
-};
-
-}  // namespace
 
 HttpServer::HttpServer(const Router& router, HttpServerOptions options, Authenticator authenticate,
                        RateLimiter& limiter, RequestObserver observer)
@@ -281,24 +326,25 @@ HttpServer::~HttpServer() { stop(); }
 Status HttpServer::start() {
   try {
     Poco::Net::SocketAddress addr(options_.host, options_.port);
-    std::unique_ptr<Poco::Net::ServerSocket> socket;
+    Poco::Net::ServerSocket socket(addr, 128);
+    port_ = socket.address().port();
+    hub_ = std::make_shared<ConnectionHub>();
     if (!options_.tls_cert_file.empty()) {
-      Poco::Net::Context::Ptr ctx = new Poco::Net::Context(Poco::Net::Context::TLS_SERVER_USE, options_.tls_key_file,
-                                                           options_.tls_cert_file, "",
-                                                           Poco::Net::Context::VERIFY_NONE);
-      socket = std::make_unique<Poco::Net::SecureServerSocket>(addr, 128, ctx);
-    } else {
-      socket = std::make_unique<Poco::Net::ServerSocket>(addr, 128);
+      hub_->tls = new Poco::Net::Context(Poco::Net::Context::TLS_SERVER_USE, options_.tls_key_file,
+                                         options_.tls_cert_file, "", Poco::Net::Context::VERIFY_NONE);
     }
-    port_ = socket->address().port();
-    auto params = new Poco::Net::HTTPServerParams;
+    Poco::Net::HTTPServerParams::Ptr params = new Poco::Net::HTTPServerParams;
     params->setMaxThreads(options_.threads);
     params->setMaxQueued(options_.max_queued);
     params->setKeepAlive(true);
-    params->setTimeout(Poco::Timespan(30, 0));
-    auto pipeline = std::make_shared<Pipeline>(Pipeline{*this});
+    params->setTimeout(Poco::Timespan(options_.read_timeout_ms * 1000));
+    hub_->params = params;
+    pipeline_ = std::make_shared<Pipeline>(Pipeline{*this});
+    hub_->serve = [p = pipeline_.get()](Poco::Net::HTTPServerRequest& q, Poco::Net::HTTPServerResponse& r) {
+      return p->serve(q, r);
+    };
     pool_ = std::make_unique<Poco::ThreadPool>(2, options_.threads + 2);
-    server_ = std::make_unique<Poco::Net::HTTPServer>(new HandlerFactory(pipeline), *pool_, *socket, params);
+    server_ = std::make_unique<Poco::Net::TCPServer>(makeConnectionFactory(hub_), *pool_, socket, params);
     server_->start();
     return Status::ok();
   } catch (const Poco::Exception& e) {
@@ -310,16 +356,22 @@ Status HttpServer::start() {
 void HttpServer::stop() {
   if (server_) {
     server_->stop();
-    // Let requests in flight finish; idle keep-alive connections would hold
-    // shutdown for their whole timeout, so after a grace period they are cut.
+    hub_->stopping = true;
+    // Idle keep-alive connections are cut at once; requests in flight get a
+    // grace period before they are cut too.
+    hub_->abort(true);
     for (int i = 0; i < 200 && server_->currentConnections() > 0; ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      hub_->abort(true);  // a connection that finished its request since
     }
-    server_->stopAll(true);
+    hub_->abort(false);
+    for (int i = 0; i < 500 && server_->currentConnections() > 0; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
     server_.reset();
   }
   if (pool_) {
-    pool_->stopAll();
+    pool_->joinAll();
     pool_.reset();
   }
 }

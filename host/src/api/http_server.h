@@ -14,11 +14,13 @@
 namespace Poco {
 class ThreadPool;
 namespace Net {
-class HTTPServer;
+class TCPServer;
 }
 }  // namespace Poco
 
 namespace streamhost::api {
+
+struct ConnectionHub;
 
 struct HttpServerOptions {
   std::string host = "127.0.0.1";
@@ -27,6 +29,7 @@ struct HttpServerOptions {
   int max_queued = 256;
   int64_t max_body_bytes = 1 << 20;          ///< JSON API bodies
   int64_t ingest_max_body_bytes = 10 << 20;  ///< BodyKind::kRaw routes
+  int64_t read_timeout_ms = 30000;           ///< per read of a request head or body
   std::string tls_cert_file;                 ///< TLS when set (with key)
   std::string tls_key_file;
 };
@@ -37,8 +40,9 @@ using Authenticator = std::function<std::optional<Principal>(const std::string& 
 using RequestObserver = std::function<void(const std::string& route, const std::string& method, int status,
                                            double seconds)>;
 
-/// The API and ingest server: Poco's HTTPServer plus the request pipeline
-/// (request id, routing, auth, scopes, rate limits, body limits, JSON errors).
+/// The API and ingest server: Poco's TCPServer with our own HTTP/1.1
+/// connections (see http_connection.h) plus the request pipeline (request id,
+/// routing, auth, scopes, rate limits, body limits, JSON errors).
 class HttpServer {
  public:
   HttpServer(const Router& router, HttpServerOptions options, Authenticator authenticate, RateLimiter& limiter,
@@ -64,7 +68,9 @@ class HttpServer {
   // The server's own threads, joined in stop(): threads left alive at exit
   // would take their OpenSSL per-thread state (the RNG) with them unfreed.
   std::unique_ptr<Poco::ThreadPool> pool_;
-  std::unique_ptr<Poco::Net::HTTPServer> server_;
+  std::shared_ptr<ConnectionHub> hub_;
+  std::shared_ptr<Pipeline> pipeline_;
+  std::unique_ptr<Poco::Net::TCPServer> server_;
   uint16_t port_ = 0;
 };
 

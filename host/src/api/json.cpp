@@ -5,17 +5,69 @@
 #include <ctime>
 #include <sstream>
 
+#include "api/json_writer.h"
 #include "common/json_syntax.h"
 
 namespace streamhost::api {
+namespace {
+
+// Every response body goes through JsonWriter, so the one UTF-8 check there
+// covers messages, ids, names and plugin text alike.
+void writeVar(JsonWriter& w, const Poco::Dynamic::Var& v);
+
+void writeObject(JsonWriter& w, const Poco::JSON::Object& o) {
+  w.beginObject();
+  for (const auto& name : o.getNames()) {
+    w.key(name);
+    writeVar(w, o.get(name));
+  }
+  w.endObject();
+}
+
+void writeArray(JsonWriter& w, const Poco::JSON::Array& a) {
+  w.beginArray();
+  for (const auto& item : a) {
+    writeVar(w, item);
+  }
+  w.endArray();
+}
+
+void writeVar(JsonWriter& w, const Poco::Dynamic::Var& v) {
+  const std::type_info& t = v.type();
+  if (v.isEmpty()) {
+    w.null();
+  } else if (t == typeid(Poco::JSON::Object::Ptr)) {
+    const auto& o = v.extract<Poco::JSON::Object::Ptr>();
+    o ? writeObject(w, *o) : (void)w.null();
+  } else if (t == typeid(Poco::JSON::Array::Ptr)) {
+    const auto& a = v.extract<Poco::JSON::Array::Ptr>();
+    a ? writeArray(w, *a) : (void)w.null();
+  } else if (t == typeid(Poco::JSON::Object)) {
+    writeObject(w, v.extract<Poco::JSON::Object>());
+  } else if (t == typeid(Poco::JSON::Array)) {
+    writeArray(w, v.extract<Poco::JSON::Array>());
+  } else if (t == typeid(std::string)) {
+    w.string(v.extract<std::string>());
+  } else if (t == typeid(bool)) {
+    w.boolean(v.extract<bool>());
+  } else if (v.isInteger()) {
+    v.isSigned() ? (void)w.number(v.convert<int64_t>()) : (void)w.number(v.convert<uint64_t>());
+  } else if (v.isNumeric()) {
+    w.number(v.convert<double>());
+  } else {
+    w.string(v.convert<std::string>());
+  }
+}
+
+}  // namespace
 
 JsonObject newObject() { return new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER); }
 JsonArray newArray() { return new Poco::JSON::Array(Poco::JSON_PRESERVE_KEY_ORDER); }
 
 std::string toJson(const Poco::Dynamic::Var& value) {
-  std::ostringstream out;
-  Poco::JSON::Stringifier::stringify(value, out, 0, -1, Poco::JSON_PRESERVE_KEY_ORDER);
-  return out.str();
+  JsonWriter w;
+  writeVar(w, value);
+  return w.take();
 }
 
 Result<Poco::Dynamic::Var> parseJson(const std::string& text) {
@@ -53,12 +105,15 @@ ApiResponse jsonResponse(int http_status, const Poco::Dynamic::Var& body) {
 }
 
 ApiResponse errorResponse(int http_status, const std::string& code, const std::string& message,
-                          const std::string& field, const std::string& request_id) {
+                          const std::string& field, const std::string& request_id, const std::string& reason) {
   JsonObject e = newObject();
   e->set("code", code);
   e->set("message", message);
   if (!field.empty()) {
     e->set("field", field);
+  }
+  if (!reason.empty()) {
+    e->set("reason", reason);
   }
   e->set("request_id", request_id);
   JsonObject root = newObject();
@@ -104,6 +159,25 @@ const char* errorCodeFor(StatusCode code) {
     case StatusCode::kTransient:
     case StatusCode::kBackpressure: return "unavailable";
     default: return "internal_error";
+  }
+}
+
+const char* errorCodeForHttpStatus(int status) {
+  switch (status) {
+    case 400: return "validation_error";
+    case 401: return "unauthorized";
+    case 403: return "forbidden";
+    case 404: return "not_found";
+    case 405: return "method_not_allowed";
+    case 408: return "request_timeout";
+    case 409: return "conflict";
+    case 410: return "gone";
+    case 413: return "payload_too_large";
+    case 415: return "unsupported_media_type";
+    case 429: return "rate_limited";
+    case 501: return "not_implemented";
+    case 503: return "unavailable";
+    default: return status < 500 ? "validation_error" : "internal_error";
   }
 }
 

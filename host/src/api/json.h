@@ -26,8 +26,11 @@ Result<JsonObject> parseJsonObject(const std::string& body);
 Result<Poco::Dynamic::Var> parseJson(const std::string& text);
 
 ApiResponse jsonResponse(int http_status, const Poco::Dynamic::Var& body);
+/// `reason` (optional) is a finer, documented cause under the contract's `code`.
 ApiResponse errorResponse(int http_status, const std::string& code, const std::string& message,
-                          const std::string& field, const std::string& request_id);
+                          const std::string& field, const std::string& request_id, const std::string& reason = "");
+/// The contract's error code for an HTTP status (one table for every route).
+const char* errorCodeForHttpStatus(int http_status);
 /// Maps a Status to its HTTP status and error code (one table for the whole API).
 ApiResponse statusResponse(const Status& status, const std::string& request_id);
 int httpStatusFor(StatusCode code);

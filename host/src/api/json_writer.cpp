@@ -230,13 +230,28 @@ std::string JsonWriter::take() {
 void JsonWriter::appendEscaped(std::string_view s) {
   out_ += '"';
   size_t plain = 0;  // start of the run not yet copied
-  for (size_t i = 0; i < s.size(); ++i) {
+  size_t i = 0;
+  while (i < s.size()) {
     auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x80) {
+      size_t n = utf8Length(s, i);
+      if (n != 0) {
+        i += n;
+        continue;
+      }
+      // Not UTF-8 (a path such as %ff%fe, a plugin's message in Latin-1):
+      // each bad byte becomes U+FFFD so the answer stays valid JSON.
+      out_.append(s.data() + plain, i - plain);
+      out_ += "\\uFFFD";
+      plain = ++i;
+      continue;
+    }
     if (c >= 0x20 && c != '"' && c != '\\') {
+      ++i;
       continue;
     }
     out_.append(s.data() + plain, i - plain);
-    plain = i + 1;
+    plain = ++i;
     if (c == '"' || c == '\\') {
       out_ += '\\';
       out_ += static_cast<char>(c);

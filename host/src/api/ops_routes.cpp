@@ -110,14 +110,24 @@ void addOpsRoutes(Router& router, OpsDeps deps) {
                 checks->set("plugins", plugins_ok ? std::string("ok")
                                                   : (deps.report->error.empty() ? std::string("no plugin loaded")
                                                                                 : deps.report->error));
-                JsonObject o = newObject();
                 bool ready = store.isOk() && plugins_ok;
-                o->set("status", ready ? "ready" : "not_ready");
-                o->set("checks", checks);
                 if (!ready) {
-                  o->set("request_id", req.request_id);
+                  // The error envelope, with the checks readable beside it.
+                  JsonObject err = newObject();
+                  err->set("code", "unavailable");
+                  err->set("message", "not ready: store " + checks->getValue<std::string>("store") +
+                                          "; plugins " + checks->getValue<std::string>("plugins"));
+                  err->set("request_id", req.request_id);
+                  JsonObject body = newObject();
+                  body->set("error", err);
+                  body->set("status", "not_ready");
+                  body->set("checks", checks);
+                  return jsonResponse(503, body);
                 }
-                return jsonResponse(ready ? 200 : 503, o);
+                JsonObject o = newObject();
+                o->set("status", "ready");
+                o->set("checks", checks);
+                return jsonResponse(200, o);
               }});
   router.add({"GET", "/metrics", "", BodyKind::kNone, [deps](ApiRequest&) {
                 ApiResponse r;

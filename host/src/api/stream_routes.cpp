@@ -10,6 +10,18 @@
 namespace streamhost::api {
 namespace {
 
+/// Push (ingest) requests by outcome plus their total; zeros for pull streams.
+JsonObject requestsJson(const metrics::Bucket& b) {
+  JsonObject o = newObject();
+  int64_t total = 0;
+  for (size_t k = 0; k < metrics::kRequestOutcomes; ++k) {
+    o->set(metrics::requestOutcomeName(static_cast<metrics::RequestOutcome>(k)), b.requests[k]);
+    total += b.requests[k];
+  }
+  o->set("total", total);
+  return o;
+}
+
 Poco::Dynamic::Var optString(const std::optional<std::string>& s) {
   return s ? Poco::Dynamic::Var(*s) : Poco::Dynamic::Var();
 }
@@ -266,6 +278,7 @@ class StreamRoutes {
     }
     errors->set("by_kind", by_kind);
     a->set("errors", errors);
+    a->set("requests", requestsJson(snap.total));
     metrics::Lag lag = m->lag();
     JsonObject lagj = newObject();
     lagj->set("records", lag.records ? Poco::Dynamic::Var(*lag.records) : Poco::Dynamic::Var());
@@ -281,6 +294,7 @@ class StreamRoutes {
       p->set("events", b.events);
       p->set("bytes", b.bytes);
       p->set("errors", b.errorTotal());
+      p->set("requests", requestsJson(b));
       series->add(p);
     }
     a->set("series", series);

@@ -139,6 +139,7 @@ Result<DaemonPtr> Daemon::create(const config::Config& config) {
   http.threads = static_cast<int>(config.http_threads);
   http.max_body_bytes = config.limits.api_max_body_bytes;
   http.ingest_max_body_bytes = config.limits.ingest_max_body_bytes;
+  http.read_timeout_ms = config.limits.http_read_timeout_ms;
   http.tls_cert_file = config.tls.cert_file;
   http.tls_key_file = config.tls.key_file;
   p->http = std::make_unique<api::HttpServer>(

@@ -39,6 +39,8 @@ const std::vector<KeyDef>& keyDefs() {
       {"limits.api_max_body_bytes", Kind::kInt, [](Config& c) -> void* { return &c.limits.api_max_body_bytes; }},
       {"limits.ingest_max_body_bytes", Kind::kInt,
        [](Config& c) -> void* { return &c.limits.ingest_max_body_bytes; }},
+      {"limits.http_read_timeout_ms", Kind::kInt,
+       [](Config& c) -> void* { return &c.limits.http_read_timeout_ms; }},
       {"journal.segment_bytes", Kind::kInt, [](Config& c) -> void* { return &c.journal.segment_bytes; }},
       {"journal.group_commit_delay_ms", Kind::kInt,
        [](Config& c) -> void* { return &c.journal.group_commit_delay_ms; }},
@@ -228,6 +230,10 @@ Status checkValues(const Config& c) {
     return invalidArgument("'log.level' must be one of fatal, critical, error, warning, notice, information, debug, trace",
                            "log.level");
   }
+  if (c.limits.http_read_timeout_ms < 100 || c.limits.http_read_timeout_ms > 3600000) {
+    return invalidArgument("'limits.http_read_timeout_ms' must be between 100 and 3600000",
+                           "limits.http_read_timeout_ms");
+  }
   if (c.tls.cert_file.empty() != c.tls.key_file.empty()) {
     return invalidArgument("'tls.cert_file' and 'tls.key_file' go together", "tls");
   }
@@ -339,7 +345,8 @@ std::string renderConfig(const Config& c) {
   }
   out << "limits:\n  api_requests_per_second: " << c.limits.api_requests_per_second
       << "\n  api_burst: " << c.limits.api_burst << "\n  api_max_body_bytes: " << c.limits.api_max_body_bytes
-      << "\n  ingest_max_body_bytes: " << c.limits.ingest_max_body_bytes << "\n"
+      << "\n  ingest_max_body_bytes: " << c.limits.ingest_max_body_bytes
+      << "\n  http_read_timeout_ms: " << c.limits.http_read_timeout_ms << "\n"
       << "journal:\n  segment_bytes: " << c.journal.segment_bytes
       << "\n  group_commit_delay_ms: " << c.journal.group_commit_delay_ms
       << "\n  group_commit_max_bytes: " << c.journal.group_commit_max_bytes

@@ -23,6 +23,7 @@ struct Limits {
   int64_t api_burst = 200;
   int64_t api_max_body_bytes = 1 << 20;
   int64_t ingest_max_body_bytes = 10 << 20;
+  int64_t http_read_timeout_ms = 30000;  ///< a request head or body that stalls longer is answered 408
 };
 
 struct JournalConfig {

@@ -4,17 +4,7 @@
 
 namespace streamhost::ingress {
 
-const char* ingestOutcomeName(IngestOutcome outcome) {
-  switch (outcome) {
-    case IngestOutcome::kAccepted: return "accepted";
-    case IngestOutcome::kDuplicate: return "duplicate";
-    case IngestOutcome::kUnauthorized: return "unauthorized";
-    case IngestOutcome::kRejected: return "rejected";
-    case IngestOutcome::kThrottled: return "throttled";
-    case IngestOutcome::kUnavailable: return "unavailable";
-  }
-  return "rejected";
-}
+const char* ingestOutcomeName(IngestOutcome outcome) { return metrics::requestOutcomeName(outcome); }
 
 IngestOutcome outcomeOfStatus(int http_status) {
   if (http_status == 200) {

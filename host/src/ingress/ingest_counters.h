@@ -7,11 +7,13 @@
 #include <set>
 #include <string>
 
+#include "metrics/rolling_window.h"
+
 namespace streamhost::ingress {
 
-/// What became of an ingest request.
-enum class IngestOutcome : uint8_t { kAccepted = 0, kDuplicate, kUnauthorized, kRejected, kThrottled, kUnavailable };
-inline constexpr size_t kIngestOutcomes = 6;
+/// What became of an ingest request (the metrics room counts them per window).
+using IngestOutcome = metrics::RequestOutcome;
+inline constexpr size_t kIngestOutcomes = metrics::kRequestOutcomes;
 const char* ingestOutcomeName(IngestOutcome outcome);
 /// The outcome an answer's HTTP status stands for.
 IngestOutcome outcomeOfStatus(int http_status);

@@ -16,20 +16,26 @@ api::ApiResponse withRetryAfter(api::ApiResponse r, int seconds) {
   return r;
 }
 
-/// Adds the request id to a plugin's {"error":{...}} body so every error looks alike.
-std::string withRequestId(const std::string& body, const std::string& request_id) {
+/// A plugin's error answer in the API's envelope: the contract's code for the
+/// status, the plugin's message and field, and the plugin's own code, where it
+/// differs, as `reason`. Third-party plugins cannot widen the set of codes.
+api::ApiResponse normalizedError(int status, const std::string& body, const std::string& request_id) {
+  std::string message = "the push source refused the request";
+  std::string field;
+  std::string reason;
   try {
     auto v = Poco::JSON::Parser().parse(body);
     auto obj = v.extract<Poco::JSON::Object::Ptr>();
-    auto err = obj->getObject("error");
-    if (!err) {
-      return body;
+    if (auto err = obj->getObject("error")) {
+      message = err->optValue<std::string>("message", message);
+      field = err->optValue<std::string>("field", "");
+      reason = err->optValue<std::string>("reason", err->optValue<std::string>("code", ""));
     }
-    err->set("request_id", request_id);
-    return api::toJson(obj);
   } catch (const Poco::Exception&) {
-    return body;
+    // Not a JSON error body: the status alone speaks.
   }
+  const char* code = api::errorCodeForHttpStatus(status);
+  return api::errorResponse(status, code, message, field, request_id, reason == code ? "" : reason);
 }
 
 class IngestRoute {
@@ -54,8 +60,8 @@ class IngestRoute {
     api::ApiResponse r;
     r.status = result->http_status;
     r.body = result->body.empty() ? "{}" : result->body;
-    if (r.status >= 300) {
-      r.body = withRequestId(r.body, req.request_id);
+    if (r.status >= 400) {
+      r = normalizedError(r.status, r.body, req.request_id);
     }
     if (result->retry_after_seconds > 0) {
       r.headers.emplace_back("Retry-After", std::to_string(result->retry_after_seconds));
@@ -72,21 +78,21 @@ class IngestRoute {
           return api::errorResponse(404, "not_found", "no stream " + id + " accepts ingest requests", "", request_id);
         }
         count(id, IngestOutcome::kUnavailable);
-        return withRetryAfter(api::errorResponse(503, "stream_unavailable",
+        return withRetryAfter(api::errorResponse(503, "unavailable",
                                                  "stream " + id + " is " + row->status + "; it takes requests while running",
-                                                 "", request_id),
+                                                 "", request_id, "not_running"),
                               kNotRunningRetrySeconds);
       }
       case StatusCode::kInvalidState:
         count(id, IngestOutcome::kUnavailable);
-        return withRetryAfter(api::errorResponse(503, "stream_unavailable", s.message(), "", request_id),
+        return withRetryAfter(api::errorResponse(503, "unavailable", s.message(), "", request_id, "not_running"),
                               kNotRunningRetrySeconds);
       case StatusCode::kBackpressure:
         count(id, IngestOutcome::kThrottled);
-        return withRetryAfter(api::errorResponse(429, "too_many_requests", s.message(), "", request_id), 1);
+        return withRetryAfter(api::errorResponse(429, "rate_limited", s.message(), "", request_id, "queue_full"), 1);
       case StatusCode::kTransient:
         count(id, IngestOutcome::kUnavailable);
-        return withRetryAfter(api::errorResponse(503, "stream_unavailable", s.message(), "", request_id), 1);
+        return withRetryAfter(api::errorResponse(503, "unavailable", s.message(), "", request_id, "transient"), 1);
       default:
         count(id, IngestOutcome::kRejected);
         return api::errorResponse(500, "internal_error", "the push source failed: " + s.message(), "", request_id);
@@ -100,6 +106,7 @@ class IngestRoute {
       return;
     }
     int64_t now = deps_.clock->nowMillis();
+    m->addRequest(now, outcome);
     if (outcome == IngestOutcome::kUnauthorized) {
       m->addError(now, metrics::ErrorKind::kUnauthorized);
     } else if (outcome == IngestOutcome::kRejected) {

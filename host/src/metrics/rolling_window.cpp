@@ -15,12 +15,35 @@ const char* errorKindName(ErrorKind kind) {
   return "other";
 }
 
+const char* requestOutcomeName(RequestOutcome outcome) {
+  switch (outcome) {
+    case RequestOutcome::kAccepted: return "accepted";
+    case RequestOutcome::kDuplicate: return "duplicate";
+    case RequestOutcome::kUnauthorized: return "unauthorized";
+    case RequestOutcome::kRejected: return "rejected";
+    case RequestOutcome::kThrottled: return "throttled";
+    case RequestOutcome::kUnavailable: return "unavailable";
+  }
+  return "rejected";
+}
+
 int64_t Bucket::errorTotal() const {
   int64_t n = 0;
   for (int64_t e : errors) {
     n += e;
   }
   return n;
+}
+
+void Bucket::add(const Bucket& other) {
+  events += other.events;
+  bytes += other.bytes;
+  for (size_t k = 0; k < kErrorKinds; ++k) {
+    errors[k] += other.errors[k];
+  }
+  for (size_t k = 0; k < kRequestOutcomes; ++k) {
+    requests[k] += other.requests[k];
+  }
 }
 
 RollingWindow::RollingWindow(int64_t width_ms, size_t count) : width_ms_(width_ms), buckets_(count) {}
@@ -45,6 +68,10 @@ void RollingWindow::addError(int64_t now_ms, ErrorKind kind, int64_t n) {
   slot(now_ms).errors[static_cast<size_t>(kind)] += n;
 }
 
+void RollingWindow::addRequest(int64_t now_ms, RequestOutcome outcome) {
+  ++slot(now_ms).requests[static_cast<size_t>(outcome)];
+}
+
 std::vector<Bucket> RollingWindow::series(int64_t now_ms) const {
   const auto n = static_cast<int64_t>(buckets_.size());
   int64_t last_start = now_ms - (now_ms % width_ms_);
@@ -67,11 +94,7 @@ std::vector<Bucket> RollingWindow::series(int64_t now_ms) const {
 Bucket RollingWindow::total(int64_t now_ms) const {
   Bucket t;
   for (const Bucket& b : series(now_ms)) {
-    t.events += b.events;
-    t.bytes += b.bytes;
-    for (size_t k = 0; k < kErrorKinds; ++k) {
-      t.errors[k] += b.errors[k];
-    }
+    t.add(b);
   }
   return t;
 }

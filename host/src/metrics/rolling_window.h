@@ -12,14 +12,22 @@ enum class ErrorKind : uint8_t { kSource = 0, kCommit, kJournal, kRejected, kUna
 inline constexpr size_t kErrorKinds = 7;
 const char* errorKindName(ErrorKind kind);
 
+/// What became of a push (ingest) request; counted per stream.
+enum class RequestOutcome : uint8_t { kAccepted = 0, kDuplicate, kUnauthorized, kRejected, kThrottled, kUnavailable };
+inline constexpr size_t kRequestOutcomes = 6;
+const char* requestOutcomeName(RequestOutcome outcome);
+
 /// One bucket of a window.
 struct Bucket {
   int64_t start_ms = 0;  ///< aligned to the bucket width
   int64_t events = 0;
   int64_t bytes = 0;
   std::array<int64_t, kErrorKinds> errors{};
+  std::array<int64_t, kRequestOutcomes> requests{};  ///< push requests by outcome
 
   int64_t errorTotal() const;
+  /// Adds the counts of `other` (its start time is ignored).
+  void add(const Bucket& other);
 };
 
 /// A fixed ring of `count` buckets of `width_ms` each: memory is constant
@@ -30,6 +38,7 @@ class RollingWindow {
 
   void addEvents(int64_t now_ms, int64_t events, int64_t bytes);
   void addError(int64_t now_ms, ErrorKind kind, int64_t n);
+  void addRequest(int64_t now_ms, RequestOutcome outcome);
 
   /// The `count` buckets ending with the one holding `now_ms`, oldest first;
   /// buckets with no data are zero with their start time filled in.

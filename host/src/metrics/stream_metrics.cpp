@@ -75,6 +75,13 @@ void StreamMetrics::addError(int64_t now_ms, ErrorKind kind, int64_t n) {
   errors_total_[static_cast<size_t>(kind)] += n;
 }
 
+void StreamMetrics::addRequest(int64_t now_ms, RequestOutcome outcome) {
+  std::lock_guard lock(mu_);
+  for (Window w : {Window::k1m, Window::k5m, Window::k1h, Window::k24h}) {
+    window(w).addRequest(now_ms, outcome);
+  }
+}
+
 void StreamMetrics::setLag(const Lag& lag) {
   std::lock_guard lock(mu_);
   lag_ = lag;
@@ -86,11 +93,7 @@ WindowSnapshot StreamMetrics::snapshot(Window w, int64_t now_ms) const {
   s.window = w;
   s.series = window(w).series(now_ms);
   for (const Bucket& b : s.series) {
-    s.total.events += b.events;
-    s.total.bytes += b.bytes;
-    for (size_t k = 0; k < kErrorKinds; ++k) {
-      s.total.errors[k] += b.errors[k];
-    }
+    s.total.add(b);
   }
   return s;
 }

@@ -35,6 +35,7 @@ class StreamMetrics {
 
   void addEvents(int64_t now_ms, int64_t events, int64_t bytes, int64_t last_event_ms);
   void addError(int64_t now_ms, ErrorKind kind, int64_t n = 1);
+  void addRequest(int64_t now_ms, RequestOutcome outcome);
   void setLag(const Lag& lag);
 
   WindowSnapshot snapshot(Window w, int64_t now_ms) const;

@@ -39,6 +39,7 @@
 #include <charconv>
 #include <cstdlib>
 #include <cstring>
+#include <initializer_list>
 #include <optional>
 #include <span>
 #include <stdexcept>
@@ -227,6 +228,105 @@ inline std::optional<std::vector<std::string>> parseJsonStringArray(std::string_
     }
     return std::nullopt;
   }
+}
+
+namespace detail {
+
+inline void skipJsonSpace(std::string_view json, size_t& i) {
+  while (i < json.size() && (json[i] == ' ' || json[i] == '\t' || json[i] == '\n' || json[i] == '\r')) {
+    ++i;
+  }
+}
+
+/// Moves `i` past one JSON value whose syntax the host already checked.
+inline bool skipJsonValue(std::string_view json, size_t& i) {
+  int depth = 0;
+  while (i < json.size()) {
+    char c = json[i];
+    bool scalar_end = c == ',' || c == '}' || c == ']' || c == ' ' || c == '\t' || c == '\n' || c == '\r';
+    if (depth == 0 && scalar_end) {
+      return true;
+    }
+    if (c == '"') {
+      for (++i; i < json.size() && json[i] != '"'; i += json[i] == '\\' ? 2 : 1) {
+      }
+      if (i >= json.size()) {
+        return false;
+      }
+    } else if (c == '{' || c == '[') {
+      ++depth;
+    } else if (c == '}' || c == ']') {
+      --depth;
+    }
+    ++i;
+    if (depth == 0 && (c == '"' || c == '}' || c == ']')) {
+      return true;
+    }
+  }
+  return depth == 0;
+}
+
+}  // namespace detail
+
+/// Member names of one JSON object, in document order; nullopt when `json`
+/// is not an object.
+inline std::optional<std::vector<std::string>> jsonObjectKeys(std::string_view json) {
+  size_t i = 0;
+  detail::skipJsonSpace(json, i);
+  if (i >= json.size() || json[i] != '{') {
+    return std::nullopt;
+  }
+  ++i;
+  std::vector<std::string> keys;
+  detail::skipJsonSpace(json, i);
+  if (i < json.size() && json[i] == '}') {
+    return keys;
+  }
+  while (i < json.size()) {
+    detail::skipJsonSpace(json, i);
+    size_t start = i;
+    if (i >= json.size() || json[i] != '"' || !detail::skipJsonValue(json, i)) {
+      return std::nullopt;
+    }
+    auto key = parseJsonString(json.substr(start, i - start));
+    detail::skipJsonSpace(json, i);
+    if (!key || i >= json.size() || json[i] != ':') {
+      return std::nullopt;
+    }
+    ++i;
+    detail::skipJsonSpace(json, i);
+    if (!detail::skipJsonValue(json, i)) {
+      return std::nullopt;
+    }
+    keys.push_back(std::move(*key));
+    detail::skipJsonSpace(json, i);
+    if (i < json.size() && json[i] == '}') {
+      return keys;
+    }
+    if (i >= json.size() || json[i] != ',') {
+      return std::nullopt;
+    }
+    ++i;
+  }
+  return std::nullopt;
+}
+
+/// The first member of the JSON object `json` whose name is not in `allowed`,
+/// or nullopt when every member is known (or `json` is not an object).
+/// Config objects nested in a key are checked with this at every depth, so a
+/// typo such as `signed_text` for `signed_payload` is refused, not ignored.
+inline std::optional<std::string> unknownJsonKey(std::string_view json,
+                                                 std::initializer_list<std::string_view> allowed) {
+  auto keys = jsonObjectKeys(json);
+  if (!keys) {
+    return std::nullopt;
+  }
+  for (const auto& k : *keys) {
+    if (std::find(allowed.begin(), allowed.end(), std::string_view(k)) == allowed.end()) {
+      return k;
+    }
+  }
+  return std::nullopt;
 }
 
 /// Appends `s` to `out` as a JSON string literal, quotes included. Bytes of

@@ -1,6 +1,7 @@
 #include "auth.h"
 
 #include <charconv>
+#include <streamhost/plugin_sdk.hpp>
 
 namespace streamhost::plugins::webhook {
 namespace {
@@ -228,6 +229,22 @@ bool readString(const JsonValue& auth, std::string_view key, std::string& out, s
   return true;
 }
 
+/// A member of `config.auth` that the scheme does not read, if any.
+std::optional<std::string> unknownAuthKey(std::string_view raw, AuthScheme scheme) {
+  switch (scheme) {
+    case AuthScheme::kNone: return sdk::unknownJsonKey(raw, {"scheme"});
+    case AuthScheme::kGithub: return sdk::unknownJsonKey(raw, {"scheme", "secrets"});
+    case AuthScheme::kBearer: return sdk::unknownJsonKey(raw, {"scheme", "tokens"});
+    case AuthScheme::kStripe:
+    case AuthScheme::kStandard:
+    case AuthScheme::kSlack: return sdk::unknownJsonKey(raw, {"scheme", "secrets", "tolerance_seconds"});
+    case AuthScheme::kHmac:
+      return sdk::unknownJsonKey(raw, {"scheme", "secrets", "tolerance_seconds", "algorithm", "header", "encoding",
+                                       "prefix", "timestamp_header", "signed_payload"});
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::optional<AuthConfig> parseAuthConfig(const JsonValue& auth, std::string& field, std::string& message) {
@@ -257,6 +274,9 @@ std::optional<AuthConfig> parseAuthConfig(const JsonValue& auth, std::string& fi
   }
   if (!known) {
     return fail("scheme", "must be one of none, github, stripe, standard, slack, hmac, bearer");
+  }
+  if (auto unknown = unknownAuthKey(auth.raw, c.scheme)) {
+    return fail(*unknown, "is not a setting of scheme " + scheme + " (a misspelt key would weaken the check)");
   }
   const char* list_key = c.scheme == AuthScheme::kBearer ? "tokens" : "secrets";
   if (c.scheme != AuthScheme::kNone) {

@@ -20,8 +20,12 @@ std::string stateKey(const std::string& id) { return "evt:" + id; }
 
 }  // namespace
 
-std::string errorBody(std::string_view code, std::string_view message) {
-  return "{\"error\":{\"code\":" + sdk::jsonQuote(code) + ",\"message\":" + sdk::jsonQuote(message) + "}}";
+std::string errorBody(std::string_view code, std::string_view message, std::string_view reason) {
+  std::string body = "{\"error\":{\"code\":" + sdk::jsonQuote(code) + ",\"message\":" + sdk::jsonQuote(message);
+  if (!reason.empty()) {
+    body += ",\"reason\":" + sdk::jsonQuote(reason);
+  }
+  return body + "}}";
 }
 
 IngestHandler::IngestHandler(WebhookConfig config, StateStore& state) : config_(std::move(config)), state_(state) {}
@@ -77,7 +81,8 @@ Answer IngestHandler::handle(const IncomingRequest& req, int64_t now_ms, std::ve
   BodyError error;
   auto records = parseBody(req.content_type, req.body, config_.event_id, error);
   if (!records) {
-    return {error.status, 0, errorBody(error.status == 415 ? "unsupported_media_type" : "invalid_body", error.message)};
+    return {error.status, 0, error.status == 415 ? errorBody("unsupported_media_type", error.message)
+                                                  : errorBody("validation_error", error.message, "invalid_body")};
   }
   if (header_id) {
     std::string id(req.header("webhook-id").value_or(""));
@@ -95,7 +100,7 @@ Answer IngestHandler::handle(const IncomingRequest& req, int64_t now_ms, std::ve
       continue;
     }
     if (pending_ids_.count(*r.event_id) != 0) {
-      return {409, 1, errorBody("in_progress", "event " + *r.event_id + " is being stored; retry shortly")};
+      return {409, 1, errorBody("conflict", "event " + *r.event_id + " is being stored; retry shortly", "in_progress")};
     }
     if (!seen.insert(*r.event_id).second || state_.get(stateKey(*r.event_id))) {
       ++duplicates;

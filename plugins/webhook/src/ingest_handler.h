@@ -90,6 +90,6 @@ class IngestHandler {
 };
 
 /// A JSON error body {"error":{"code","message"}}.
-std::string errorBody(std::string_view code, std::string_view message);
+std::string errorBody(std::string_view code, std::string_view message, std::string_view reason = {});
 
 }  // namespace streamhost::plugins::webhook

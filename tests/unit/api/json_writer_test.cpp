@@ -115,5 +115,38 @@ TEST(PortableJsonTest, RejectsWhatPocoWouldNotHaveParsed) {
   }
 }
 
+
+TEST(JsonWriterTest, ReplacesBytesThatAreNotUtf8) {
+  JsonWriter w;
+  // A lone continuation byte, a truncated sequence, an overlong encoding and a surrogate.
+  w.string(std::string("a\xff\xfe b \x80 c\xc3 d\xc0\xaf e\xed\xa0\x80 ok:\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80"));
+  EXPECT_EQ(w.str(),
+            "\"a\\uFFFD\\uFFFD b \\uFFFD c\\uFFFD d\\uFFFD\\uFFFD e\\uFFFD\\uFFFD\\uFFFD "
+            "ok:\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"");
+  EXPECT_FALSE(checkJsonSyntax(w.str()).has_value());
+  EXPECT_EQ(readBack(w.str()).extract<std::string>().substr(0, 4), "a\xef\xbf\xbd");
+}
+
+TEST(JsonWriterTest, ResponsesBuiltFromPocoObjectsGoThroughTheSameCheck) {
+  JsonObject o = newObject();
+  o->set("message", std::string("no stream \xff\xfe"));
+  o->set("n", int64_t{-3});
+  o->set("u", uint64_t{18446744073709551615ull});
+  o->set("d", 1.5);
+  o->set("b", true);
+  o->set("none", Poco::Dynamic::Var());
+  JsonArray a = newArray();
+  a->add(std::string("x"));
+  a->add(newObject());
+  o->set("list", a);
+  EXPECT_EQ(toJson(o),
+            "{\"message\":\"no stream \\uFFFD\\uFFFD\",\"n\":-3,\"u\":18446744073709551615,\"d\":1.5,"
+            "\"b\":true,\"none\":null,\"list\":[\"x\",{}]}");
+  ApiResponse e = errorResponse(404, "not_found", "no route for GET /api/streams/\xff", "", "req_1", "why");
+  EXPECT_FALSE(checkJsonSyntax(e.body).has_value()) << e.body;
+  EXPECT_NE(e.body.find("\\uFFFD"), std::string::npos) << e.body;
+  EXPECT_NE(e.body.find("\"reason\":\"why\""), std::string::npos) << e.body;
+}
+
 }  // namespace
 }  // namespace streamhost::api

@@ -92,5 +92,31 @@ TEST(AuthTest, RefusesIncompleteConfigs) {
   }
 }
 
+
+TEST(AuthTest, RefusesKeysTheSchemeDoesNotRead) {
+  struct Case {
+    const char* json;
+    const char* field;
+  };
+  for (const Case& c : {Case{R"({"scheme":"hmac","secrets":["k"],"header":"X","signed_text":"timestamp.body"})",
+                             "signed_text"},
+                        Case{R"({"scheme":"none","secrets":["k"]})", "secrets"},
+                        Case{R"({"scheme":"github","secrets":["k"],"tolerance_seconds":5})", "tolerance_seconds"},
+                        Case{R"({"scheme":"bearer","tokens":["t"],"header":"X"})", "header"},
+                        Case{R"({"scheme":"stripe","secrets":["k"],"algorithm":"sha512"})", "algorithm"}}) {
+    auto v = parseJson(c.json);
+    ASSERT_TRUE(v) << c.json;
+    std::string field;
+    std::string message;
+    EXPECT_FALSE(parseAuthConfig(*v, field, message)) << c.json;
+    EXPECT_EQ(field, c.field) << c.json;
+    EXPECT_NE(message.find("not a setting"), std::string::npos) << message;
+  }
+  // Every key each scheme reads is still accepted.
+  parse(R"({"scheme":"hmac","secrets":["k"],"tolerance_seconds":9,"algorithm":"sha512","header":"X-Sig",)"
+        R"("encoding":"base64","prefix":"v1=","timestamp_header":"X-Ts","signed_payload":"timestamp.body"})");
+  parse(R"({"scheme":"slack","secrets":["k"],"tolerance_seconds":9})");
+}
+
 }  // namespace
 }  // namespace streamhost::plugins::webhook
