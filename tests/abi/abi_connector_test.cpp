@@ -103,7 +103,7 @@ TEST_F(AbiConnectorTest, PushSourceGetsHeadersAndAnswers) {
   auto res = (*c)->handleRequest(req, batch);
   ASSERT_TRUE(res.isOk()) << res.status().toString();
   EXPECT_EQ(res->http_status, 202);
-  EXPECT_EQ(res->body, "{\"accepted\":1}");
+  EXPECT_EQ(res->body, "{\"accepted\":1,\"offset\":\"p1\"}");
   ASSERT_EQ(batch.size(), 1u);
   EXPECT_EQ(batch.records()[0].key, "abc");
   EXPECT_EQ(batch.records()[0].value, R"({"a":1})");

@@ -1,12 +1,14 @@
-/* The ABI v1 layout on x86_64 (LP64). Structs only grow at the end: if one of
- * these fails, a field was reordered, removed or resized, which breaks every
- * plugin already built. Add asserts for new fields; never edit old ones. */
+/* The ABI v1 layout on LP64 targets (x86_64, aarch64: the same sizes and
+ * alignments for every type used here). Structs only grow at the end: if one
+ * of these fails, a field was reordered, removed or resized, which breaks
+ * every plugin already built. Add asserts for new fields; never edit old ones
+ * (a size check moves when a struct grows, its 1.0 offsets never do). */
 #include <streamhost/plugin_abi.h>
 
 #define SH_CHECK_OFFSET(type, field, off) _Static_assert(offsetof(type, field) == (off), #type "." #field " moved")
 #define SH_CHECK_SIZE(type, size) _Static_assert(sizeof(type) == (size), "sizeof(" #type ") changed")
 
-#if defined(__x86_64__)
+#if defined(__LP64__) || defined(_LP64)
 SH_CHECK_SIZE(sh_str_t, 16);
 SH_CHECK_SIZE(sh_bytes_t, 16);
 
@@ -14,7 +16,7 @@ SH_CHECK_SIZE(sh_header_t, 40);
 SH_CHECK_OFFSET(sh_header_t, name, 8);
 SH_CHECK_OFFSET(sh_header_t, value, 24);
 
-SH_CHECK_SIZE(sh_record_t, 80);
+SH_CHECK_SIZE(sh_record_t, 88);
 SH_CHECK_OFFSET(sh_record_t, op, 4);
 SH_CHECK_OFFSET(sh_record_t, key, 8);
 SH_CHECK_OFFSET(sh_record_t, value, 24);
@@ -22,6 +24,7 @@ SH_CHECK_OFFSET(sh_record_t, offset, 40);
 SH_CHECK_OFFSET(sh_record_t, ts_ms, 56);
 SH_CHECK_OFFSET(sh_record_t, headers, 64);
 SH_CHECK_OFFSET(sh_record_t, header_count, 72);
+SH_CHECK_OFFSET(sh_record_t, flags, 80); /* 1.1 */
 
 SH_CHECK_SIZE(sh_config_key_t, 40);
 SH_CHECK_OFFSET(sh_config_key_t, name, 8);
@@ -53,7 +56,7 @@ SH_CHECK_OFFSET(sh_push_response_t, body, 16);
 SH_CHECK_OFFSET(sh_push_response_t, body_capacity, 24);
 SH_CHECK_OFFSET(sh_push_response_t, body_len, 32);
 
-SH_CHECK_SIZE(sh_host_api_t, 88);
+SH_CHECK_SIZE(sh_host_api_t, 112);
 SH_CHECK_OFFSET(sh_host_api_t, abi_version, 4);
 SH_CHECK_OFFSET(sh_host_api_t, log, 8);
 SH_CHECK_OFFSET(sh_host_api_t, emit, 16);
@@ -65,16 +68,20 @@ SH_CHECK_OFFSET(sh_host_api_t, counter_add, 56);
 SH_CHECK_OFFSET(sh_host_api_t, now_ms, 64);
 SH_CHECK_OFFSET(sh_host_api_t, state_get, 72);
 SH_CHECK_OFFSET(sh_host_api_t, state_put, 80);
+SH_CHECK_OFFSET(sh_host_api_t, emit_batch, 88);        /* 1.1 */
+SH_CHECK_OFFSET(sh_host_api_t, response_set_body, 96); /* 1.1 */
+SH_CHECK_OFFSET(sh_host_api_t, plugin_opaque, 104);    /* 1.1 */
 
-SH_CHECK_SIZE(sh_create_args_t, 88);
+SH_CHECK_SIZE(sh_create_args_t, 96);
 SH_CHECK_OFFSET(sh_create_args_t, ctx, 8);
 SH_CHECK_OFFSET(sh_create_args_t, host, 16);
 SH_CHECK_OFFSET(sh_create_args_t, stream_id, 24);
 SH_CHECK_OFFSET(sh_create_args_t, stream_name, 40);
 SH_CHECK_OFFSET(sh_create_args_t, config_json, 56);
 SH_CHECK_OFFSET(sh_create_args_t, connection_json, 72);
+SH_CHECK_OFFSET(sh_create_args_t, plugin_opaque, 88); /* 1.1 */
 
-SH_CHECK_SIZE(sh_source_type_t, 160);
+SH_CHECK_SIZE(sh_source_type_t, 168);
 SH_CHECK_OFFSET(sh_source_type_t, name, 8);
 SH_CHECK_OFFSET(sh_source_type_t, description, 16);
 SH_CHECK_OFFSET(sh_source_type_t, flags, 24);
@@ -94,6 +101,7 @@ SH_CHECK_OFFSET(sh_source_type_t, metrics, 128);
 SH_CHECK_OFFSET(sh_source_type_t, wakeup, 136);
 SH_CHECK_OFFSET(sh_source_type_t, destroy, 144);
 SH_CHECK_OFFSET(sh_source_type_t, handle_request, 152);
+SH_CHECK_OFFSET(sh_source_type_t, abort, 160); /* 1.1 */
 
 SH_CHECK_SIZE(sh_connection_type_t, 48);
 SH_CHECK_OFFSET(sh_connection_type_t, name, 8);
@@ -102,7 +110,7 @@ SH_CHECK_OFFSET(sh_connection_type_t, config_keys, 24);
 SH_CHECK_OFFSET(sh_connection_type_t, config_key_count, 32);
 SH_CHECK_OFFSET(sh_connection_type_t, test, 40);
 
-SH_CHECK_SIZE(sh_plugin_t, 64);
+SH_CHECK_SIZE(sh_plugin_t, 80);
 SH_CHECK_OFFSET(sh_plugin_t, abi_version, 4);
 SH_CHECK_OFFSET(sh_plugin_t, name, 8);
 SH_CHECK_OFFSET(sh_plugin_t, version, 16);
@@ -111,8 +119,12 @@ SH_CHECK_OFFSET(sh_plugin_t, source_types, 32);
 SH_CHECK_OFFSET(sh_plugin_t, source_type_count, 40);
 SH_CHECK_OFFSET(sh_plugin_t, connection_types, 48);
 SH_CHECK_OFFSET(sh_plugin_t, connection_type_count, 56);
+SH_CHECK_OFFSET(sh_plugin_t, opaque, 64);   /* 1.1 */
+SH_CHECK_OFFSET(sh_plugin_t, shutdown, 72); /* 1.1 */
 
-_Static_assert(SH_ABI_VERSION == 0x00010000u, "ABI version moved; update these checks with the new minor");
+_Static_assert(SH_ABI_VERSION == 0x00010001u, "ABI version moved; update these checks with the new minor");
+#else
+#error "no ABI layout table for this data model: add one before shipping plugins for it"
 #endif
 
 /* Linked into the C check so the asserts above are compiled, and run. */

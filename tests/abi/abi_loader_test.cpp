@@ -90,16 +90,49 @@ TEST(AbiLoaderTest, NewerMinorIsRefusedNamingBothVersions) {
   auto loaded = loadDir(scenario("newer_minor"));
   ASSERT_EQ(loaded.report.entries.size(), 1u);
   EXPECT_FALSE(loaded.report.entries[0].loaded);
-  EXPECT_EQ(loaded.report.entries[0].reason, "ABI 1.1 (plugin) is newer than 1.0 (host)");
-  EXPECT_EQ(log.matching({"plugin refused", "newer_minor.so", "1.1 (plugin)", "1.0 (host)"}).size(), 1u);
+  EXPECT_EQ(loaded.report.entries[0].reason,
+            "the plugin requires ABI 1.2 and this host provides ABI 1.1; upgrade streamhost or use a build of the "
+            "plugin for ABI 1.1");
+  EXPECT_EQ(log.matching({"plugin refused", "newer_minor.so", "requires ABI 1.2", "provides ABI 1.1"}).size(), 1u);
 }
 
 TEST(AbiLoaderTest, OlderHostMinorIsAcceptedByNewerHost) {
-  // The same 1.1 plugin is fine for a host that speaks 1.1.
+  // The same 1.2 plugin is fine for a host that speaks 1.2.
   PluginRegistry registry;
-  auto report = PluginLoader(scenario("newer_minor"), SH_ABI_MAKE_VERSION(1, 1)).loadAll(registry);
+  auto report = PluginLoader(scenario("newer_minor"), SH_ABI_MAKE_VERSION(1, 2)).loadAll(registry);
   ASSERT_EQ(report.loadedCount(), 1u) << report.toText();
-  EXPECT_EQ(report.entries[0].abi_version, "1.1");
+  EXPECT_EQ(report.entries[0].abi_version, "1.2");
+}
+
+TEST(AbiLoaderTest, APluginBuiltAgainstTheFrozen10HeaderLoads) {
+  auto loaded = loadDir(scenario("frozen_1_0"));
+  ASSERT_EQ(loaded.report.loadedCount(), 1u) << loaded.report.toText();
+  EXPECT_EQ(loaded.report.entries[0].abi_version, "1.0");
+  EXPECT_NE(loaded.registry.findSourceType("frozen_source"), nullptr);
+}
+
+TEST(AbiLoaderTest, AnSdkPluginThatNeedsOnly10LoadsInA10Host) {
+  // Built with the 1.1 headers; it uses 1.1 calls only where the host has them.
+  PluginRegistry registry;
+  auto report = PluginLoader(scenario("good"), SH_ABI_MAKE_VERSION(1, 0)).loadAll(registry);
+  ASSERT_EQ(report.loadedCount(), 1u) << report.toText();
+  EXPECT_EQ(report.entries[0].abi_version, "1.0");
+}
+
+TEST(AbiLoaderTest, APluginThatNeeds11IsRefusedByA10HostNamingBoth) {
+  for (const char* dir : {"needs_1_1", "c_v11"}) {
+    PluginRegistry registry;
+    auto report = PluginLoader(scenario(dir), SH_ABI_MAKE_VERSION(1, 0)).loadAll(registry);
+    ASSERT_EQ(report.entries.size(), 1u) << dir;
+    EXPECT_FALSE(report.entries[0].loaded) << dir;
+    EXPECT_NE(report.entries[0].reason.find("requires ABI 1.1"), std::string::npos) << report.entries[0].reason;
+    EXPECT_NE(report.entries[0].reason.find("provides ABI 1.0"), std::string::npos) << report.entries[0].reason;
+
+    PluginRegistry current;
+    auto ok = PluginLoader(scenario(dir)).loadAll(current);
+    ASSERT_EQ(ok.loadedCount(), 1u) << ok.toText();
+    EXPECT_EQ(ok.entries[0].abi_version, "1.1") << dir;
+  }
 }
 
 TEST(AbiLoaderTest, MissingEntrySymbolIsRefused) {

@@ -14,6 +14,7 @@ struct Record {
   std::string value;
   std::string offset;  ///< source position; empty for none
   int64_t ts_ms = 0;   ///< source timestamp, 0 when unknown
+  uint32_t flags = 0;  ///< SH_REC_* (ABI 1.1); read, not yet kept in the journal
   std::vector<std::pair<std::string, std::string>> headers;
 
   size_t byteSize() const {

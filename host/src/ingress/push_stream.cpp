@@ -150,6 +150,17 @@ Result<PushOutcome> PushStream::push(const plugins::PushRequest& request) {
   return result;
 }
 
+void PushStream::abortCall(const std::optional<std::string>& last_offset) {
+  if (!last_offset) {
+    return;
+  }
+  std::unique_lock call(call_mu_, std::defer_lock);
+  if (!concurrent_) {
+    call.lock();
+  }
+  connector_->abortPush(*last_offset);
+}
+
 Result<PushOutcome> PushStream::pushAdmitted(const plugins::PushRequest& request) {
   plugins::RecordBatch batch(options_.max_batch_records, options_.max_batch_bytes);
   std::unique_lock call(call_mu_, std::defer_lock);
@@ -180,6 +191,9 @@ Result<PushOutcome> PushStream::pushAdmitted(const plugins::PushRequest& request
     });
     if (!appended) {
       metrics_->addError(clock_.nowMillis(), metrics::ErrorKind::kJournal);
+      if (last_offset) {
+        connector_->abortPush(*last_offset);  // `call` is still held where calls are serialised
+      }
       return Status(StatusCode::kTransient, "journal append failed: " + appended.status().message());
     }
     range = *appended;
@@ -190,28 +204,33 @@ Result<PushOutcome> PushStream::pushAdmitted(const plugins::PushRequest& request
   if (durable.valid()) {
     if (Status s = durable.get(); !s) {
       metrics_->addError(clock_.nowMillis(), metrics::ErrorKind::kJournal);
+      abortCall(last_offset);
       return Status(StatusCode::kTransient, "journal sync failed: " + s.message());
     }
   }
   if (last_offset) {
-    {
-      std::lock_guard lock(commit_mu_);
-      if (range.last >= committed_seq_) {
-        if (Status s = on_durable_(*last_offset); !s) {
-          // The records are durable; only the resume position lags.
-          logger().warning("stream=%s persisting offset failed: %s", stream_id_, s.message());
-          metrics_->addError(clock_.nowMillis(), metrics::ErrorKind::kJournal);
-        } else {
-          committed_seq_ = range.last;
+    // Durable callbacks run in journal order, so once this range is durable
+    // every earlier one is too. The plugin hears commit(offset) only in
+    // journal order (an overlapping call that finishes later and is older is
+    // covered by the newer commit) and only once the offset is persisted.
+    std::lock_guard lock(commit_mu_);
+    if (range.last >= committed_seq_) {
+      if (Status s = on_durable_(*last_offset); !s) {
+        // The records are durable; only the resume position lags.
+        logger().warning("stream=%s persisting offset failed: %s", stream_id_, s.message());
+        metrics_->addError(clock_.nowMillis(), metrics::ErrorKind::kJournal);
+      } else {
+        committed_seq_ = range.last;
+        {
           std::lock_guard state(mu_);
           committed_ = *last_offset;
         }
+        std::lock_guard commit_call(call_mu_);
+        if (Status c = connector_->commit(*last_offset); !c) {
+          logger().warning("stream=%s commit failed: %s", stream_id_, c.message());
+          metrics_->addError(clock_.nowMillis(), metrics::ErrorKind::kCommit);
+        }
       }
-    }
-    std::lock_guard commit_call(call_mu_);
-    if (Status s = connector_->commit(*last_offset); !s) {
-      logger().warning("stream=%s commit failed: %s", stream_id_, s.message());
-      metrics_->addError(clock_.nowMillis(), metrics::ErrorKind::kCommit);
     }
   }
   int64_t now = clock_.nowMillis();

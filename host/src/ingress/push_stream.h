@@ -77,6 +77,8 @@ class PushStream {
   Status admit();
   void release();
   Result<PushOutcome> pushAdmitted(const plugins::PushRequest& request);
+  /// Tells the plugin a call's records were not made durable (takes call_mu_ when calls are serialised).
+  void abortCall(const std::optional<std::string>& last_offset);
 
   const std::string stream_id_;
   plugins::ConnectorPtr connector_;

@@ -7,13 +7,13 @@
 #include <array>
 
 #include "plugins/host_api.h"
+#include "plugins/push_response.h"
 
 namespace streamhost::plugins {
 namespace {
 
 constexpr size_t kErrBufSize = 1024;
 constexpr size_t kReportSize = 16 * 1024;
-constexpr size_t kPushBodyCapacity = 64 * 1024;
 
 using ErrBuf = std::array<char, kErrBufSize>;
 
@@ -49,6 +49,7 @@ Result<std::vector<std::string>> parseReport(const std::string& json) {
 
 Result<ConnectorPtr> Connector::create(const SourceTypeInfo& type, InstanceOptions options) {
   options.plugin_name = type.plugin ? type.plugin->name() : type.name;
+  options.plugin_opaque = type.plugin ? type.plugin->opaque() : nullptr;
   auto ctx = InstanceContext::create(std::move(options));
   if (!ctx) {
     return ctx.status();
@@ -58,11 +59,12 @@ Result<ConnectorPtr> Connector::create(const SourceTypeInfo& type, InstanceOptio
   sh_create_args_t args{};
   args.struct_size = sizeof(args);
   args.ctx = x.handle();
-  args.host = hostApi();
+  args.host = type.plugin && type.plugin->hostApi() ? type.plugin->hostApi() : hostApi();
   args.stream_id = toStr(x.streamId());
   args.stream_name = toStr(x.streamName());
   args.config_json = toStr(x.configJson());
   args.connection_json = toStr(x.connectionJson());
+  args.plugin_opaque = x.pluginOpaque();
   ErrBuf err{};
   sh_connector_t* instance = nullptr;
   sh_status_t st = type.vtable->create(&args, &instance, err.data(), err.size());
@@ -84,6 +86,7 @@ Result<ValidatedConfig> Connector::validateConfig(const SourceTypeInfo& type, co
   }
   InstanceOptions options;
   options.plugin_name = type.plugin ? type.plugin->name() : type.name;
+  options.plugin_opaque = type.plugin ? type.plugin->opaque() : nullptr;
   options.config_json = checked->json;
   options.connection_json = connection_json;
   auto ctx = InstanceContext::create(std::move(options));
@@ -121,7 +124,7 @@ Status Connector::poll(RecordBatch& batch, uint32_t max_records, int32_t timeout
     return unsupported("poll");
   }
   ErrBuf err{};
-  return convert(type_.vtable->poll(instance_, batch.sink(), max_records, timeout_ms, err.data(), err.size()), err);
+  return convert(type_.vtable->poll(instance_, batch.emitter(), max_records, timeout_ms, err.data(), err.size()), err);
 }
 
 Status Connector::commit(std::string_view offset) {
@@ -210,18 +213,20 @@ Result<PushResult> Connector::handleRequest(const PushRequest& request, RecordBa
   req.body = toBytes(request.body);
   req.remote_addr = toStr(request.remote_addr);
   req.received_at_ms = request.received_at_ms;
-  std::string body(kPushBodyCapacity, '\0');
-  sh_push_response_t resp{};
-  resp.struct_size = sizeof(resp);
-  resp.body = body.data();
-  resp.body_capacity = body.size();
+  PushResponseBuffer resp;
   ErrBuf err{};
-  sh_status_t st = type_.vtable->handle_request(instance_, &req, batch.sink(), &resp, err.data(), err.size());
+  sh_status_t st =
+      type_.vtable->handle_request(instance_, &req, batch.emitter(), &resp.response, err.data(), err.size());
   if (st != SH_OK) {
     return convert(st, err);
   }
-  body.resize(std::min(resp.body_len, body.size()));
-  return PushResult{resp.http_status, resp.retry_after_seconds, std::move(body)};
+  return PushResult{resp.response.http_status, resp.response.retry_after_seconds, resp.takeBody()};
+}
+
+void Connector::abortPush(const std::string& last_offset) {
+  if (type_.vtable->abort != nullptr) {
+    type_.vtable->abort(instance_, toStr(last_offset));
+  }
 }
 
 }  // namespace streamhost::plugins

@@ -79,6 +79,9 @@ class Connector {
   void wakeup();
   /// Push types: turns one request into records in `batch` and an answer.
   Result<PushResult> handleRequest(const PushRequest& request, RecordBatch& batch);
+  /// Push types: the call whose last offset is `last_offset` was not made
+  /// durable; the plugin releases what it reserved (ABI 1.1; a no-op before).
+  void abortPush(const std::string& last_offset);
 
   const SourceTypeInfo& type() const { return type_; }
   InstanceContext& context() { return *ctx_; }

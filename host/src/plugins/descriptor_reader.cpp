@@ -143,8 +143,10 @@ Status checkVersion(uint32_t plugin, uint32_t host) {
                                                 " (host)");
   }
   if (SH_ABI_MINOR_OF(plugin) > SH_ABI_MINOR_OF(host)) {
-    return Status(StatusCode::kUnsupported, "ABI " + abiVersionString(plugin) + " (plugin) is newer than " +
-                                                abiVersionString(host) + " (host)");
+    return Status(StatusCode::kUnsupported, "the plugin requires ABI " + abiVersionString(plugin) +
+                                                " and this host provides ABI " + abiVersionString(host) +
+                                                "; upgrade streamhost or use a build of the plugin for ABI " +
+                                                abiVersionString(host));
   }
   return Status::ok();
 }
@@ -211,6 +213,8 @@ Result<PluginDescriptor> readDescriptor(const sh_plugin_t* plugin, uint32_t host
   out.version = text(p.version);
   out.description = text(p.description);
   out.abi_version = p.abi_version;
+  out.opaque = p.opaque;  // zero when the plugin's struct ends before them (1.0)
+  out.shutdown = p.shutdown;
   if (Status st = readTypes(p, out); !st) {
     return st;
   }

@@ -19,6 +19,8 @@ struct PluginDescriptor {
   uint32_t abi_version = 0;
   std::vector<SourceTypeDesc> source_types;
   std::vector<ConnectionTypeDesc> connection_types;
+  void* opaque = nullptr;              ///< ABI 1.1
+  void (*shutdown)(void*) = nullptr;  ///< ABI 1.1
 };
 
 /// Smallest struct_size values the host accepts: everything ABI 1.0 requires.

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "plugins/instance_context.h"
+#include "plugins/push_response.h"
 #include "plugins/record_batch.h"
 
 namespace streamhost::plugins {
@@ -44,18 +45,54 @@ void hostLog(sh_host_ctx_t* ctx, int32_t level, sh_str_t message) noexcept {
   }
 }
 
-sh_status_t hostEmit(sh_sink_t* sink, const sh_record_t* record) noexcept {
+sh_status_t hostEmit(sh_emitter_t* emitter, const sh_record_t* record) noexcept {
   try {
-    auto* batch = RecordBatch::fromSink(sink);
+    auto* batch = RecordBatch::fromEmitter(emitter);
     return batch == nullptr ? SH_ERR_INVALID_STATE : batch->emit(record);
   } catch (...) {
     return SH_ERR_INTERNAL;
   }
 }
 
-sh_status_t hostCheckpoint(sh_sink_t* sink, sh_str_t offset) noexcept {
+sh_status_t hostEmitBatch(sh_emitter_t* emitter, const sh_record_t* records, size_t count,
+                          size_t* out_taken) noexcept {
   try {
-    auto* batch = RecordBatch::fromSink(sink);
+    auto* batch = RecordBatch::fromEmitter(emitter);
+    if (batch == nullptr) {
+      if (out_taken != nullptr) {
+        *out_taken = 0;
+      }
+      return SH_ERR_INVALID_STATE;
+    }
+    return batch->emitBatch(records, count, out_taken);
+  } catch (...) {
+    return SH_ERR_INTERNAL;
+  }
+}
+
+sh_status_t hostResponseSetBody(sh_push_response_t* response, sh_str_t body) noexcept {
+  try {
+    auto* buffer = PushResponseBuffer::fromHandle(response);
+    if (buffer == nullptr) {
+      return SH_ERR_INVALID_STATE;
+    }
+    buffer->set_body.assign(view(body));
+    buffer->body_was_set = true;
+    buffer->response.body_len = buffer->set_body.size();
+    return SH_OK;
+  } catch (...) {
+    return SH_ERR_INTERNAL;
+  }
+}
+
+void* hostPluginOpaque(sh_host_ctx_t* ctx) noexcept {
+  auto* c = InstanceContext::fromHandle(ctx);
+  return c == nullptr ? nullptr : c->pluginOpaque();
+}
+
+sh_status_t hostCheckpoint(sh_emitter_t* emitter, sh_str_t offset) noexcept {
+  try {
+    auto* batch = RecordBatch::fromEmitter(emitter);
     return batch == nullptr ? SH_ERR_INVALID_STATE : batch->checkpoint(offset);
   } catch (...) {
     return SH_ERR_INTERNAL;
@@ -138,7 +175,7 @@ sh_status_t hostStatePut(sh_host_ctx_t* ctx, sh_str_t key, sh_bytes_t value, int
 
 }  // namespace
 
-const sh_host_api_t* hostApi() {
+const sh_host_api_t* hostApi(uint32_t version) {
   static constexpr sh_host_api_t kApi = {
       sizeof(sh_host_api_t),
       SH_ABI_VERSION,
@@ -152,8 +189,21 @@ const sh_host_api_t* hostApi() {
       &hostNowMs,
       &hostStateGet,
       &hostStatePut,
+      &hostEmitBatch,
+      &hostResponseSetBody,
+      &hostPluginOpaque,
   };
-  return &kApi;
+  // What a 1.0 host handed out: the same functions, a table that ends at state_put.
+  static constexpr sh_host_api_t kApi10 = [] {
+    sh_host_api_t t = kApi;
+    t.struct_size = offsetof(sh_host_api_t, emit_batch);
+    t.abi_version = SH_ABI_MAKE_VERSION(1, 0);
+    t.emit_batch = nullptr;
+    t.response_set_body = nullptr;
+    t.plugin_opaque = nullptr;
+    return t;
+  }();
+  return SH_ABI_MINOR_OF(version) == 0 ? &kApi10 : &kApi;
 }
 
 }  // namespace streamhost::plugins

@@ -31,6 +31,7 @@ struct InstanceOptions {
   std::string config_json = "{}";  ///< defaults already applied
   std::string connection_json;   ///< {"config":{...},"secrets":{...}} or empty
   store::Store* store = nullptr;   ///< state_get/put; null answers SH_ERR_UNSUPPORTED
+  void* plugin_opaque = nullptr;   ///< the plugin's sh_plugin_t::opaque, filled in with plugin_name
   ClockFn clock;                   ///< empty: the system clock
 };
 
@@ -57,6 +58,7 @@ class InstanceContext {
   const std::string& pluginName() const { return options_.plugin_name; }
   const std::string& configJson() const { return options_.config_json; }
   const std::string& connectionJson() const { return options_.connection_json; }
+  void* pluginOpaque() const { return options_.plugin_opaque; }
 
   /// JSON text of a top-level config key, nullopt when absent.
   std::optional<std::string> configValue(std::string_view key) const;

@@ -6,6 +6,12 @@ std::string abiVersionString(uint32_t version) {
   return std::to_string(SH_ABI_MAJOR_OF(version)) + "." + std::to_string(SH_ABI_MINOR_OF(version));
 }
 
+LoadedPlugin::~LoadedPlugin() {
+  if (shutdown_ != nullptr) {
+    shutdown_(opaque_);
+  }
+}
+
 std::string LoadedPlugin::abiVersionString() const { return plugins::abiVersionString(abi_version_); }
 
 const char* configTypeName(int32_t type) {

@@ -17,7 +17,8 @@ class LoadedPlugin {
   /// @param library type-erased owner of the boost::dll::shared_library.
   LoadedPlugin(std::shared_ptr<void> library, std::string file, std::string name, std::string version,
                std::string description, uint32_t abi_version, std::vector<SourceTypeDesc> source_types,
-               std::vector<ConnectionTypeDesc> connection_types)
+               std::vector<ConnectionTypeDesc> connection_types, void* opaque = nullptr,
+               void (*shutdown)(void*) = nullptr, const sh_host_api_t* host_api = nullptr)
       : library_(std::move(library)),
         file_(std::move(file)),
         name_(std::move(name)),
@@ -25,7 +26,12 @@ class LoadedPlugin {
         description_(std::move(description)),
         abi_version_(abi_version),
         source_types_(std::move(source_types)),
-        connection_types_(std::move(connection_types)) {}
+        connection_types_(std::move(connection_types)),
+        opaque_(opaque),
+        shutdown_(shutdown),
+        host_api_(host_api) {}
+  /// Calls the plugin's shutdown (ABI 1.1) while the library is still loaded.
+  ~LoadedPlugin();
 
   LoadedPlugin(const LoadedPlugin&) = delete;
   LoadedPlugin& operator=(const LoadedPlugin&) = delete;
@@ -35,8 +41,12 @@ class LoadedPlugin {
   const std::string& name() const { return name_; }
   const std::string& version() const { return version_; }
   const std::string& description() const { return description_; }
-  /// The SH_ABI_VERSION the plugin was built against.
+  /// The oldest ABI the plugin requires (what it declared).
   uint32_t abiVersion() const { return abi_version_; }
+  /// The plugin-wide pointer it set at entry (ABI 1.1), or null.
+  void* opaque() const { return opaque_; }
+  /// The host table its entry was given (null: the current one).
+  const sh_host_api_t* hostApi() const { return host_api_; }
   /// "major.minor" of abiVersion().
   std::string abiVersionString() const;
   const std::vector<SourceTypeDesc>& sourceTypes() const { return source_types_; }
@@ -52,6 +62,9 @@ class LoadedPlugin {
   uint32_t abi_version_;
   std::vector<SourceTypeDesc> source_types_;
   std::vector<ConnectionTypeDesc> connection_types_;
+  void* opaque_;
+  void (*shutdown_)(void*);
+  const sh_host_api_t* host_api_;
 };
 
 using LoadedPluginPtr = std::shared_ptr<const LoadedPlugin>;

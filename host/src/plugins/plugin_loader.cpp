@@ -97,19 +97,23 @@ Result<LoadedPluginPtr> PluginLoader::loadFile(const fs::path& file) const {
       SH_PLUGIN_ENTRY_SYMBOL);
   const sh_plugin_t* raw = nullptr;
   char errbuf[1024] = {0};
-  sh_status_t st = entry(host_abi_version_, hostApi(), &raw, errbuf, sizeof(errbuf));
+  sh_status_t st = entry(host_abi_version_, hostApi(host_abi_version_), &raw, errbuf, sizeof(errbuf));
   errbuf[sizeof(errbuf) - 1] = '\0';
   if (st != SH_OK) {
     return Status::fromAbi(st, std::string("entry returned ") + sh_status_name(st) + ": " + errbuf);
   }
   auto desc = readDescriptor(raw, host_abi_version_);
   if (!desc) {
+    // The entry may have set up plugin-wide state; let the plugin free it.
+    if (SH_HAS_FIELD(raw, sh_plugin_t, shutdown) && raw->shutdown != nullptr) {
+      raw->shutdown(raw->opaque);
+    }
     return desc.status();
   }
   return LoadedPluginPtr(std::make_shared<const LoadedPlugin>(
       std::shared_ptr<void>(lib), real->string(), std::move(desc->name), std::move(desc->version),
       std::move(desc->description), desc->abi_version, std::move(desc->source_types),
-      std::move(desc->connection_types)));
+      std::move(desc->connection_types), desc->opaque, desc->shutdown, hostApi(host_abi_version_)));
 }
 
 PluginReport PluginLoader::loadAll(PluginRegistry& registry) const {

@@ -17,6 +17,7 @@ constexpr size_t kValueEnd = endOf<sh_bytes_t>(offsetof(sh_record_t, value));
 constexpr size_t kOffsetEnd = endOf<sh_str_t>(offsetof(sh_record_t, offset));
 constexpr size_t kTsEnd = endOf<int64_t>(offsetof(sh_record_t, ts_ms));
 constexpr size_t kHeadersEnd = endOf<size_t>(offsetof(sh_record_t, header_count));
+constexpr size_t kFlagsEnd = endOf<uint32_t>(offsetof(sh_record_t, flags));
 constexpr size_t kHeaderValueEnd = endOf<sh_bytes_t>(offsetof(sh_header_t, value));
 
 std::string copyStr(sh_str_t s) { return s.data != nullptr ? std::string(s.data, s.len) : std::string(); }
@@ -61,6 +62,9 @@ sh_status_t RecordBatch::emit(const sh_record_t* r) {
       rec.headers.emplace_back(copyStr(h->name), copyBytes(h->value));
     }
   }
+  if (size >= kFlagsEnd) {
+    rec.flags = r->flags;
+  }
   const size_t n = rec.byteSize();
   if (!records_.empty() && bytes_ + n > max_bytes_) {
     return SH_ERR_BACKPRESSURE;
@@ -71,6 +75,27 @@ sh_status_t RecordBatch::emit(const sh_record_t* r) {
   }
   records_.push_back(std::move(rec));
   return SH_OK;
+}
+
+sh_status_t RecordBatch::emitBatch(const sh_record_t* records, size_t count, size_t* out_taken) {
+  size_t taken = 0;
+  sh_status_t st = SH_OK;
+  if (count > 0 && (records == nullptr || records[0].struct_size < sizeof(uint32_t))) {
+    st = SH_ERR_INVALID_ARGUMENT;
+  } else if (count > 0) {
+    const uint32_t stride = records[0].struct_size;
+    const auto* base = reinterpret_cast<const char*>(records);
+    for (; taken < count; ++taken) {
+      st = emit(reinterpret_cast<const sh_record_t*>(base + taken * stride));
+      if (st != SH_OK) {
+        break;
+      }
+    }
+  }
+  if (out_taken != nullptr) {
+    *out_taken = taken;
+  }
+  return st;
 }
 
 sh_status_t RecordBatch::checkpoint(sh_str_t offset) {

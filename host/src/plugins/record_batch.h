@@ -11,7 +11,7 @@
 
 namespace streamhost::plugins {
 
-/// The records of one poll or push call: the object behind `sh_sink_t*`.
+/// The records of one poll or push call: the object behind `sh_emitter_t*`.
 /// Not thread-safe; one call fills it at a time.
 class RecordBatch {
  public:
@@ -20,13 +20,16 @@ class RecordBatch {
   ///                    (Record::byteSize); a first record is always taken.
   RecordBatch(size_t max_records, size_t max_bytes) : max_records_(max_records), max_bytes_(max_bytes) {}
 
-  sh_sink_t* sink() { return reinterpret_cast<sh_sink_t*>(this); }
-  static RecordBatch* fromSink(sh_sink_t* sink) { return reinterpret_cast<RecordBatch*>(sink); }
+  sh_emitter_t* emitter() { return reinterpret_cast<sh_emitter_t*>(this); }
+  static RecordBatch* fromEmitter(sh_emitter_t* emitter) { return reinterpret_cast<RecordBatch*>(emitter); }
 
   /// Copies `record` (fields past its struct_size read as empty; headers are
   /// strided by the first header's struct_size).
   /// @returns SH_OK, SH_ERR_BACKPRESSURE when full (not taken), SH_ERR_INVALID_ARGUMENT.
   sh_status_t emit(const sh_record_t* record);
+  /// emit() for each of `count` records strided by the first one's struct_size,
+  /// stopping at the first that is not taken; `out_taken` gets how many were.
+  sh_status_t emitBatch(const sh_record_t* records, size_t count, size_t* out_taken);
   /// Records a resume position with no record.
   sh_status_t checkpoint(sh_str_t offset);
 

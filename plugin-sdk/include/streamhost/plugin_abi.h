@@ -1,6 +1,6 @@
 /**
  * @file plugin_abi.h
- * @brief streamhost connector plugin ABI, version 1.
+ * @brief streamhost connector plugin ABI, version 1.1.
  *
  * The only header a connector must include. Plain C11: a plugin written in C,
  * C++ or anything that can export a C symbol can implement it.
@@ -21,6 +21,16 @@
  *   into a caller-supplied `errbuf` of `errbuf_size` bytes (always
  *   NUL-terminated, truncated when too long).
  * - No exceptions, longjmp or C++ types cross the boundary.
+ *
+ * Versions and compatibility (see docs/plugin-sdk.md):
+ * - A plugin declares in ::sh_plugin_t::abi_version the oldest ABI it
+ *   *requires*, not the header it was compiled with. The host refuses a
+ *   different major or a required minor above its own, and names both.
+ * - Anything added after 1.0 is marked `@since 1.N`. Before calling a function
+ *   or reading a field of a table the other side filled, check its presence
+ *   with ::SH_HAS_FIELD: an older host's or plugin's table is shorter.
+ * - Names are only ever added; a renamed type keeps a deprecated alias. A
+ *   plugin built against the 1.0 header loads unchanged in every 1.x host.
  */
 #ifndef STREAMHOST_PLUGIN_ABI_H
 #define STREAMHOST_PLUGIN_ABI_H
@@ -39,17 +49,35 @@ extern "C" {
 #endif
 
 /** @name Versions
- * Compile-time version of this header. A plugin declares the version it was
- * built against in ::sh_plugin_t::abi_version; the host refuses a different
- * major or a minor above its own. Use ::sh_host_api_t::abi_version for
- * run-time checks, never these macros.
+ * SH_ABI_VERSION is the version of this header (compile time). A plugin
+ * declares the oldest version it needs in ::sh_plugin_t::abi_version:
+ * define SH_ABI_TARGET_MINOR before including this header to say which minor
+ * that is (default 0: every 1.x host), and use ::SH_ABI_REQUIRED. Use
+ * ::sh_host_api_t::abi_version and ::SH_HAS_FIELD for run-time checks, never
+ * these macros.
  * @{ */
 #define SH_ABI_VERSION_MAJOR 1
-#define SH_ABI_VERSION_MINOR 0
+#define SH_ABI_VERSION_MINOR 1
 #define SH_ABI_MAKE_VERSION(major, minor) ((uint32_t)(((uint32_t)(major) << 16) | ((uint32_t)(minor) & 0xFFFFu)))
 #define SH_ABI_VERSION SH_ABI_MAKE_VERSION(SH_ABI_VERSION_MAJOR, SH_ABI_VERSION_MINOR)
 #define SH_ABI_MAJOR_OF(v) ((uint32_t)(v) >> 16)
 #define SH_ABI_MINOR_OF(v) ((uint32_t)(v) & 0xFFFFu)
+#ifndef SH_ABI_TARGET_MINOR
+#define SH_ABI_TARGET_MINOR 0
+#endif
+#if SH_ABI_TARGET_MINOR > SH_ABI_VERSION_MINOR
+#error "SH_ABI_TARGET_MINOR is above what this plugin_abi.h provides"
+#endif
+/** The version a plugin requires: ABI 1.SH_ABI_TARGET_MINOR. @since 1.1 */
+#define SH_ABI_REQUIRED SH_ABI_MAKE_VERSION(SH_ABI_VERSION_MAJOR, SH_ABI_TARGET_MINOR)
+
+/**
+ * @brief Whether the struct at `ptr`, filled by the other side, is long enough
+ * to hold `field` (and, for a function pointer, whether it is set:
+ * test it for NULL too). @since 1.1
+ */
+#define SH_HAS_FIELD(ptr, type, field) \
+  ((ptr) != NULL && (size_t)(ptr)->struct_size >= offsetof(type, field) + sizeof(((type*)0)->field))
 /** @} */
 
 /** Name of the single exported entry symbol, see ::sh_plugin_entry_fn. */
@@ -121,8 +149,10 @@ typedef struct sh_header_t {
 
 /** @brief Host-owned context of one instance (or of one validation call). Opaque. */
 typedef struct sh_host_ctx_t sh_host_ctx_t;
-/** @brief Host-owned collector of the records of one poll or push call. Opaque. */
-typedef struct sh_sink_t sh_sink_t;
+/** @brief Host-owned collector of the records of one poll or push call. Opaque. @since 1.1 */
+typedef struct sh_emitter_t sh_emitter_t;
+/** @deprecated 1.0 name of ::sh_emitter_t; "sink" now means a destination type. */
+typedef sh_emitter_t sh_sink_t;
 /** @brief Plugin-owned connector instance. Opaque to the host. */
 typedef struct sh_connector_t sh_connector_t;
 
@@ -142,6 +172,12 @@ typedef struct sh_connector_t sh_connector_t;
 #define SH_OP_TRUNCATE 't'
 /** @} */
 
+/** @name Record flags (::sh_record_t::flags) @since 1.1 @{ */
+#define SH_REC_TX_BEGIN 0x1u   /**< first record of a source transaction */
+#define SH_REC_TX_END 0x2u     /**< last record of a source transaction */
+#define SH_REC_TOMBSTONE 0x4u  /**< the key was deleted; the value is empty */
+/** @} */
+
 /**
  * @brief One record handed to the host.
  * @remark Borrowed: the host copies what it keeps before ::sh_host_api_t::emit returns.
@@ -149,13 +185,14 @@ typedef struct sh_connector_t sh_connector_t;
  */
 typedef struct sh_record_t {
   uint32_t struct_size;
-  int32_t op;                  /**< one of SH_OP_* */
-  sh_bytes_t key;              /**< may be empty */
-  sh_bytes_t value;            /**< JSON where possible */
-  sh_str_t offset;             /**< opaque resume token; committed back through commit() */
-  int64_t ts_ms;               /**< source timestamp (Unix ms), 0 when unknown */
-  const sh_header_t* headers;  /**< may be NULL */
-  size_t header_count;
+  int32_t op;                  /**< one of SH_OP_* @since 1.0 */
+  sh_bytes_t key;              /**< may be empty @since 1.0 */
+  sh_bytes_t value;            /**< JSON where possible @since 1.0 */
+  sh_str_t offset;             /**< opaque resume token; committed back through commit() @since 1.0 */
+  int64_t ts_ms;               /**< source timestamp (Unix ms), 0 when unknown @since 1.0 */
+  const sh_header_t* headers;  /**< may be NULL @since 1.0 */
+  size_t header_count;         /**< @since 1.0 */
+  uint32_t flags;              /**< SH_REC_* @since 1.1 */
 } sh_record_t;
 
 /** @name Config key types and flags (::sh_config_key_t) @{ */
@@ -210,7 +247,9 @@ typedef struct sh_push_request_t {
  * @brief The answer of a push source, written into a host-owned buffer.
  * When `http_status` is 2xx the records emitted during the call are made
  * durable first and the answer is sent after; otherwise they are discarded
- * and the answer is sent at once (a request is all-or-nothing).
+ * and the answer is sent at once (a request is all-or-nothing). A body longer
+ * than `body_capacity` goes through ::sh_host_api_t::response_set_body (1.1
+ * hosts); a plugin must never cut a JSON body short.
  * @since 1.0
  */
 typedef struct sh_push_response_t {
@@ -274,6 +313,30 @@ typedef struct sh_host_api_t {
   sh_status_t (*state_get)(sh_host_ctx_t* ctx, sh_str_t key, uint8_t* buf, size_t cap, size_t* out_len);
   /** @brief Store (ttl_ms > 0: expires after) or, with an empty value and ttl_ms < 0, delete. */
   sh_status_t (*state_put)(sh_host_ctx_t* ctx, sh_str_t key, sh_bytes_t value, int64_t ttl_ms);
+
+  /**
+   * @brief Hand several records at once, in order: one call instead of one per
+   * record. `records` is strided by `records[0].struct_size`.
+   * @param out_taken receives how many were taken (a prefix of the array).
+   * @returns SH_OK when all were taken, SH_ERR_BACKPRESSURE when the batch
+   *          filled first (stop emitting; the rest were not taken).
+   * @since 1.1
+   */
+  sh_status_t (*emit_batch)(sh_emitter_t* emitter, const sh_record_t* records, size_t count, size_t* out_taken);
+
+  /**
+   * @brief Set the whole body of a push answer, of any length (copied), in
+   * place of writing into `response->body`. Only during handle_request().
+   * @since 1.1
+   */
+  sh_status_t (*response_set_body)(sh_push_response_t* response, sh_str_t body);
+
+  /**
+   * @brief The plugin-wide pointer the plugin put in ::sh_plugin_t::opaque at
+   * entry, for calls that only have a context (validate, connection test).
+   * @since 1.1
+   */
+  void* (*plugin_opaque)(sh_host_ctx_t* ctx);
 } sh_host_api_t;
 
 /** @name Capability flags (::sh_source_type_t::flags) @{ */
@@ -281,7 +344,13 @@ typedef struct sh_host_api_t {
 #define SH_CAP_PAUSE 0x2u             /**< pause keeps the source position/resources */
 #define SH_CAP_SNAPSHOT 0x4u          /**< can read existing data first */
 #define SH_CAP_PUSH 0x8u              /**< records arrive through handle_request() */
-#define SH_CAP_CONCURRENT_PUSH 0x10u  /**< handle_request() may run on several threads at once */
+/**
+ * handle_request() may run on several threads at once. Then requests overlap:
+ * commit(offset) still comes in journal order and means "every record emitted
+ * by every call up to this offset is durable", and a request the host could
+ * not make durable is reported through abort() (1.1) instead of commit().
+ */
+#define SH_CAP_CONCURRENT_PUSH 0x10u
 /** @} */
 
 /** @brief Arguments of sh_source_type_t::create. @since 1.0 */
@@ -293,6 +362,7 @@ typedef struct sh_create_args_t {
   sh_str_t stream_name;
   sh_str_t config_json;        /**< whole config object, defaults applied */
   sh_str_t connection_json;    /**< {"config":{...},"secrets":{...}} or empty */
+  void* plugin_opaque;         /**< ::sh_plugin_t::opaque @since 1.1 */
 } sh_create_args_t;
 
 /**
@@ -338,10 +408,20 @@ typedef struct sh_source_type_t {
   /** @brief Everything up to and including `offset` is durable in the host: acknowledge it to the source. */
   sh_status_t (*commit)(sh_connector_t* c, sh_str_t offset, char* errbuf, size_t errbuf_size);
 
+  /**
+   * @brief Stop reading but keep what resumes quickly (slot, subscription,
+   * group assignment). Only with SH_CAP_PAUSE. While paused, poll() is still
+   * called with `max_records` 0 (see poll). @since 1.0
+   */
   sh_status_t (*pause)(sh_connector_t* c, char* errbuf, size_t errbuf_size);
+  /** @brief Read again after pause(), from where reading stopped. @since 1.0 */
   sh_status_t (*resume)(sh_connector_t* c, char* errbuf, size_t errbuf_size);
 
-  /** @brief Stop reading and release the connection; the instance may be started again. */
+  /**
+   * @brief Stop reading and release the connection; the instance may be started
+   * again. Called after the last commit() of everything made durable; it must
+   * return within a few seconds. @since 1.0
+   */
   sh_status_t (*stop)(sh_connector_t* c, char* errbuf, size_t errbuf_size);
 
   /**
@@ -365,6 +445,16 @@ typedef struct sh_source_type_t {
   /** @brief Push types: turn one HTTP request into records (via host->emit) and an answer. */
   sh_status_t (*handle_request)(sh_connector_t* c, const sh_push_request_t* request, sh_sink_t* sink,
                                 sh_push_response_t* response, char* errbuf, size_t errbuf_size);
+
+  /**
+   * @brief Push types: the records of the handle_request() call whose last
+   * offset is `last_offset` were not made durable (journal failure, shutdown),
+   * and the sender got an error. Release what that call reserved (dedup ids,
+   * quotas) so the sender's retry is accepted. Never followed by commit() of
+   * that offset. May be NULL. Any thread that could call handle_request().
+   * @since 1.1
+   */
+  void (*abort)(sh_connector_t* c, sh_str_t last_offset);
 } sh_source_type_t;
 
 /** @brief A connection type (postgres, kafka, ...) a plugin knows how to test. @since 1.0 */
@@ -385,7 +475,8 @@ typedef struct sh_connection_type_t {
 /** @brief What a plugin is. Static storage in the plugin, valid while it is loaded. @since 1.0 */
 typedef struct sh_plugin_t {
   uint32_t struct_size;
-  uint32_t abi_version;  /**< SH_ABI_VERSION the plugin was compiled against */
+  /** The oldest ABI the plugin needs (::SH_ABI_REQUIRED); 1.0 plugins put the header's version. */
+  uint32_t abi_version;
   const char* name;
   const char* version;   /**< the plugin's own version, free text */
   const char* description;
@@ -393,6 +484,14 @@ typedef struct sh_plugin_t {
   uint32_t source_type_count;
   const sh_connection_type_t* const* connection_types;
   uint32_t connection_type_count;
+  /** Plugin-wide state set at entry; passed back in create args and by host->plugin_opaque. @since 1.1 */
+  void* opaque;
+  /**
+   * @brief Called once before the library is unloaded, after every instance
+   * was destroyed (librdkafka's destroy to conf_init). May be NULL.
+   * @since 1.1
+   */
+  void (*shutdown)(void* opaque);
 } sh_plugin_t;
 
 /**

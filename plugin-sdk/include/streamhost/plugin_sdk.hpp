@@ -502,9 +502,9 @@ class Host {
 };
 
 /// Where a poll or a push call hands its records.
-class Sink {
+class Emitter {
  public:
-  Sink(const sh_host_api_t* api, sh_sink_t* sink) : api_(api), sink_(sink) {}
+  Emitter(const sh_host_api_t* api, sh_emitter_t* emitter) : api_(api), sink_(emitter) {}
 
   /// @returns false when the host is full: stop emitting; this record was not taken.
   bool emit(const sh_record_t& record) {
@@ -530,6 +530,27 @@ class Sink {
     r.header_count = headers.size();
     return emit(r);
   }
+  /// Hands `records` in order, in one host call where the host has emit_batch
+  /// (ABI 1.1) and one call per record where it does not.
+  /// @returns how many were taken (a prefix); fewer than all: the host is full.
+  size_t emitBatch(std::span<const sh_record_t> records) {
+    if (records.empty()) {
+      return 0;
+    }
+    if (SH_HAS_FIELD(api_, sh_host_api_t, emit_batch) && api_->emit_batch != nullptr) {
+      size_t taken = 0;
+      sh_status_t st = api_->emit_batch(sink_, records.data(), records.size(), &taken);
+      if (st != SH_OK && st != SH_ERR_BACKPRESSURE) {
+        throw Error(st, std::string("emit_batch failed: ") + sh_status_name(st));
+      }
+      return taken;
+    }
+    size_t taken = 0;
+    while (taken < records.size() && emit(records[taken])) {
+      ++taken;
+    }
+    return taken;
+  }
   void checkpoint(std::string_view offset) {
     sh_status_t st = api_->checkpoint(sink_, toStr(offset));
     if (st != SH_OK) {
@@ -539,8 +560,11 @@ class Sink {
 
  private:
   const sh_host_api_t* api_;
-  sh_sink_t* sink_;
+  sh_emitter_t* sink_;
 };
+
+/// @deprecated 1.0 name of Emitter.
+using Sink = Emitter;
 
 /// A read-only view of a push request.
 class PushRequest {
@@ -613,6 +637,10 @@ class Source {
   virtual PushResponse handleRequest(const PushRequest& /*request*/, Sink& /*sink*/) {
     throw Error(SH_ERR_UNSUPPORTED, "this source type does not accept pushed requests");
   }
+  /// The records of the handleRequest() call that ended with `last_offset`
+  /// were not made durable and the sender got an error: release what that
+  /// call reserved. Called by 1.1 hosts only. Must not throw.
+  virtual void abort(std::string_view /*last_offset*/) noexcept {}
 
  protected:
   const Host& host() const { return host_; }
@@ -627,6 +655,8 @@ struct List {};
 
 namespace detail {
 
+// The host table the entry was given. Plugins are built with hidden visibility
+// and loaded RTLD_LOCAL, so each .so has its own copy: per plugin, not per process.
 inline const sh_host_api_t*& hostApi() {
   static const sh_host_api_t* api = nullptr;
   return api;
@@ -743,20 +773,39 @@ struct SourceTrampolines {
       PushResponse r = self(c)->handleRequest(PushRequest(*req), s);
       resp->http_status = r.status;
       resp->retry_after_seconds = r.retry_after_seconds;
-      size_t n = std::min(r.body.size(), resp->body_capacity);
-      if (n > 0) {
-        std::memcpy(resp->body, r.body.data(), n);
-      }
-      resp->body_len = n;
+      setResponseBody(*resp, r);
     });
   }
+  /// A body is never cut short: over the inline capacity it goes through
+  /// response_set_body, and a 1.0 host that lacks it gets a short error instead.
+  static void setResponseBody(sh_push_response_t& resp, PushResponse& r) {
+    const sh_host_api_t* api = hostApi();
+    if (r.body.size() > resp.body_capacity && SH_HAS_FIELD(api, sh_host_api_t, response_set_body) &&
+        api->response_set_body != nullptr) {
+      sh_status_t st = api->response_set_body(&resp, toStr(r.body));
+      if (st != SH_OK) {
+        throw Error(st, std::string("response_set_body failed: ") + sh_status_name(st));
+      }
+      return;
+    }
+    if (r.body.size() > resp.body_capacity) {
+      r.body = R"({"error":{"code":"internal_error","message":"the answer is longer than this host accepts"}})";
+      resp.http_status = 500;
+    }
+    size_t n = std::min(r.body.size(), resp.body_capacity);
+    if (n > 0) {
+      std::memcpy(resp.body, r.body.data(), n);
+    }
+    resp.body_len = n;
+  }
+  static void abort(sh_connector_t* c, sh_str_t last_offset) noexcept { self(c)->abort(toView(last_offset)); }
 
   static const sh_source_type_t* descriptor() {
     static const std::span<const sh_config_key_t> keys = T::configKeys();
     static const sh_source_type_t type = {
         sizeof(sh_source_type_t), T::kName, T::kDescription, T::kFlags, T::kConnectionType,
         keys.data(), static_cast<uint32_t>(keys.size()), &validate, &create, &start, &poll, &commit, &pause,
-        &resume, &stop, &teardown, &metrics, &wakeup, &destroy, &handleRequest};
+        &resume, &stop, &teardown, &metrics, &wakeup, &destroy, &handleRequest, &abort};
     return &type;
   }
 };
@@ -795,12 +844,30 @@ struct Descriptors<List<T...>> {
 };
 
 template <class P>
+concept HasShutdown = requires { P::shutdown(); };
+
+template <class P>
+void shutdownTrampoline(void* /*opaque*/) noexcept {
+  try {
+    P::shutdown();
+  } catch (...) {  // nothing may cross the boundary, not even at unload
+  }
+}
+
+inline std::string abiText(uint32_t v) {
+  return std::to_string(SH_ABI_MAJOR_OF(v)) + "." + std::to_string(SH_ABI_MINOR_OF(v));
+}
+
+template <class P>
 sh_status_t entry(uint32_t host_abi_version, const sh_host_api_t* host, const sh_plugin_t** out, char* eb,
                   size_t es) noexcept {
   return guard(eb, es, [&] {
-    if (SH_ABI_MAJOR_OF(host_abi_version) != SH_ABI_VERSION_MAJOR) {
-      throw Error(SH_ERR_UNSUPPORTED, "plugin needs ABI major " + std::to_string(SH_ABI_VERSION_MAJOR) +
-                                          ", host has " + std::to_string(SH_ABI_MAJOR_OF(host_abi_version)));
+    // The plugin requires SH_ABI_REQUIRED (SH_ABI_TARGET_MINOR, default 0),
+    // not the header it was compiled with: 1.1 calls are checked at run time.
+    if (SH_ABI_MAJOR_OF(host_abi_version) != SH_ABI_VERSION_MAJOR ||
+        SH_ABI_MINOR_OF(host_abi_version) < SH_ABI_TARGET_MINOR) {
+      throw Error(SH_ERR_UNSUPPORTED, "the plugin requires ABI " + abiText(SH_ABI_REQUIRED) +
+                                          " and the host provides ABI " + abiText(host_abi_version));
     }
     if (host == nullptr || out == nullptr) {
       throw Error(SH_ERR_INVALID_ARGUMENT, "entry needs a host table and an out pointer");
@@ -808,15 +875,21 @@ sh_status_t entry(uint32_t host_abi_version, const sh_host_api_t* host, const sh
     hostApi() = host;
     const auto& sources = Descriptors<typename P::Sources>::sources();
     const auto& connections = Descriptors<typename P::Connections>::connections();
+    void (*shutdown)(void*) = nullptr;
+    if constexpr (HasShutdown<P>) {
+      shutdown = &shutdownTrampoline<P>;
+    }
     static const sh_plugin_t plugin = {sizeof(sh_plugin_t),
-                                       SH_ABI_VERSION,
+                                       SH_ABI_REQUIRED,
                                        P::kName,
                                        P::kVersion,
                                        P::kDescription,
                                        sources.empty() ? nullptr : sources.data(),
                                        static_cast<uint32_t>(sources.size()),
                                        connections.empty() ? nullptr : connections.data(),
-                                       static_cast<uint32_t>(connections.size())};
+                                       static_cast<uint32_t>(connections.size()),
+                                       nullptr,
+                                       shutdown};
     *out = &plugin;
   });
 }

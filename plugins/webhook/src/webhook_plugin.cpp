@@ -72,6 +72,15 @@ class WebhookSource : public sdk::Source {
 
   void commit(std::string_view offset) override { handler_.commit(offset, host().nowMs()); }
 
+  // The host could not store the request (and answered 503): forget its ids
+  // now, so the sender's retry is stored instead of answered 409 for minutes.
+  void abort(std::string_view last_offset) noexcept override {
+    try {
+      handler_.abort(last_offset);
+    } catch (...) {  // the ids then expire with the pending limit
+    }
+  }
+
   sdk::PushResponse handleRequest(const sdk::PushRequest& request, sdk::Sink& sink) override {
     IncomingRequest in;
     in.content_type = request.contentType();

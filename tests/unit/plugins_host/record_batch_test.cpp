@@ -25,7 +25,7 @@ TEST(RecordBatchTest, CopiesRecordsThroughTheHostApi) {
   RecordBatch batch(10, 1024);
   std::string key = "k1";
   sh_record_t r = record(key.c_str(), "o1");
-  ASSERT_EQ(hostApi()->emit(batch.sink(), &r), SH_OK);
+  ASSERT_EQ(hostApi()->emit(batch.emitter(), &r), SH_OK);
   key[1] = 'X';  // the batch holds its own copy
   ASSERT_EQ(batch.size(), 1u);
   const Record& got = batch.records()[0];
@@ -62,7 +62,7 @@ TEST(RecordBatchTest, CheckpointMovesTheOffsetWithoutARecord) {
   EXPECT_TRUE(batch.empty());
   sh_record_t r = record("k", "5");
   ASSERT_EQ(batch.emit(&r), SH_OK);
-  ASSERT_EQ(hostApi()->checkpoint(batch.sink(), sh_str_t{"7", 1}), SH_OK);
+  ASSERT_EQ(hostApi()->checkpoint(batch.emitter(), sh_str_t{"7", 1}), SH_OK);
   EXPECT_EQ(batch.size(), 1u);
   EXPECT_EQ(batch.lastOffset(), "7");
   sh_record_t r8 = record("k", "8");
