@@ -9,7 +9,8 @@
 #include <fstream>
 
 #include "common/clock.h"
-#include "ingress/push_stream.h"
+#include "runtime/push_stream.h"
+#include "runtime/store_plugin_state.h"
 #include "journal/journal.h"
 #include "metrics/stream_metrics.h"
 #include "plugins/connector.h"
@@ -146,19 +147,19 @@ TEST(AbiCompatTest, PluginWideStateReachesCreateAndShutdownRunsBeforeUnload) {
 /// plugin has answered, so the host must abort the call.
 class AbortTest : public ::testing::Test {
  protected:
-  std::unique_ptr<ingress::PushStream> streamOf(const SourceTypeInfo& type, const std::string& config,
-                                                store::Store* store) {
+  std::unique_ptr<runtime::PushStream> streamOf(const SourceTypeInfo& type, const std::string& config,
+                                                PluginStateStore* state) {
     InstanceOptions o = options(config);
-    o.store = store;
+    o.state = state;
     auto c = Connector::create(type, o);
     EXPECT_TRUE(c.isOk()) << c.status().toString();
     auto j = journal::Journal::open(dir_.path() / "journal", journal::JournalOptions{});
     EXPECT_TRUE(j.isOk());
     journal::JournalSharedPtr journal(std::move(*j));
     journal->close();
-    auto s = std::make_unique<ingress::PushStream>(
+    auto s = std::make_unique<runtime::PushStream>(
         "str_1", std::move(*c), journal, std::make_shared<metrics::StreamMetrics>(),
-        [](const std::string&) { return Status::ok(); }, ingress::PushOptions{}, clock_);
+        runtime::StreamCallbacks{{}, [](const std::string&) { return Status::ok(); }}, runtime::PushOptions{}, clock_);
     EXPECT_TRUE(s->start(std::nullopt, false).isOk());
     return s;
   }
@@ -179,8 +180,8 @@ TEST_F(AbortTest, AFailedJournalWriteAbortsThePluginsCall) {
   ASSERT_TRUE(j.isOk());
   journal::JournalSharedPtr journal(std::move(*j));
   journal->close();
-  ingress::PushStream stream("str_1", std::move(*c), journal, std::make_shared<metrics::StreamMetrics>(),
-                             [](const std::string&) { return Status::ok(); }, ingress::PushOptions{}, clock_);
+  runtime::PushStream stream("str_1", std::move(*c), journal, std::make_shared<metrics::StreamMetrics>(),
+                             runtime::StreamCallbacks{{}, [](const std::string&) { return Status::ok(); }}, runtime::PushOptions{}, clock_);
   ASSERT_TRUE(stream.start(std::nullopt, false).isOk());
   auto r = stream.push(pushOf("{}"));
   EXPECT_EQ(r.status().code(), StatusCode::kTransient) << r.status().toString();
@@ -196,10 +197,11 @@ TEST_F(AbortTest, NoCommitReachesThePluginWhenTheOffsetWasNotPersisted) {
   ASSERT_TRUE(j.isOk());
   journal::JournalSharedPtr journal(std::move(*j));
   bool persist_ok = false;
-  ingress::PushStream stream(
+  runtime::PushStream stream(
       "str_1", std::move(*c), journal, std::make_shared<metrics::StreamMetrics>(),
-      [&](const std::string&) { return persist_ok ? Status::ok() : Status(StatusCode::kTransient, "disk full"); },
-      ingress::PushOptions{}, clock_);
+      runtime::StreamCallbacks{
+          {}, [&](const std::string&) { return persist_ok ? Status::ok() : Status(StatusCode::kTransient, "disk full"); }},
+      runtime::PushOptions{}, clock_);
   ASSERT_TRUE(stream.start(std::nullopt, false).isOk());
   auto first = stream.push(pushOf("{}"));
   ASSERT_TRUE(first.isOk()) << first.status().toString();
@@ -220,7 +222,8 @@ TEST_F(AbortTest, AWebhookRetryAfterAFailedWriteIsStoredNotRefused) {
   ASSERT_TRUE(store.isOk()) << store.status().toString();
   auto config = Connector::validateConfig(*t, R"({"auth":{"scheme":"none"},"event_id":"/id"})");
   ASSERT_TRUE(config.isOk()) << config.status().toString();
-  auto stream = streamOf(*t, config->json, store->get());
+  runtime::StorePluginState state(**store);
+  auto stream = streamOf(*t, config->json, &state);
   for (int attempt = 0; attempt < 2; ++attempt) {
     auto r = stream->push(pushOf(R"({"id":"e1"})"));
     // Both attempts reach the journal (and fail there); without abort the

@@ -1,16 +1,9 @@
 #include "api/connection_routes.h"
 
-#include <streamhost/plugin_sdk.hpp>
-
-#include <chrono>
-
 #include "api/body_fields.h"
 #include "api/json.h"
 #include "api/paging.h"
 #include "api/query_params.h"
-#include "core/stream_service.h"
-#include "plugins/config_schema.h"
-#include "plugins/instance_context.h"
 
 namespace streamhost::api {
 namespace {
@@ -33,45 +26,6 @@ class ConnectionRoutes {
     a->set("created_at", formatTime(row.created_at));
     a->set("updated_at", formatTime(row.updated_at));
     return a;
-  }
-
-  /// Checks settings and secrets against the connection type's key table.
-  Status validate(const std::string& type_name, const std::string& config_json,
-                  const std::map<std::string, std::string>& secrets) const {
-    const plugins::ConnectionTypeInfo* type = d_.registry->findConnectionType(type_name);
-    if (type == nullptr) {
-      std::string names;
-      for (const auto& n : d_.registry->connectionTypeNames()) {
-        names += (names.empty() ? "" : ", ") + n;
-      }
-      return invalidArgument("unknown connection type '" + type_name + "'; available: " +
-                                 (names.empty() ? std::string("(none)") : names),
-                             "type");
-    }
-    std::vector<plugins::ConfigKey> settings;
-    std::vector<plugins::ConfigKey> secret_keys;
-    for (const auto& k : type->config_keys) {
-      (k.secret() ? secret_keys : settings).push_back(k);
-    }
-    auto ok = plugins::ConfigSchema(settings).validate(config_json);
-    if (!ok) {
-      return Status(StatusCode::kInvalidArgument, ok.status().message(), "config." + ok.status().field());
-    }
-    for (const auto& [k, v] : secrets) {
-      bool known = false;
-      for (const auto& sk : secret_keys) {
-        known = known || sk.name == k;
-      }
-      if (!known) {
-        return invalidArgument("unknown secret '" + k + "' for connection type '" + type_name + "'", "secrets." + k);
-      }
-    }
-    for (const auto& sk : secret_keys) {
-      if (sk.required() && secrets.count(sk.name) == 0) {
-        return invalidArgument("is required", "secrets." + sk.name);
-      }
-    }
-    return Status::ok();
   }
 
   static Result<std::map<std::string, std::string>> secretsOf(const std::optional<std::string>& json) {
@@ -116,9 +70,6 @@ class ConnectionRoutes {
     if (!*name) {
       return statusResponse(invalidArgument("is required", "name"), req.request_id);
     }
-    if (Status s = core::StreamService::validateName(**name); !s) {
-      return statusResponse(s, req.request_id);
-    }
     if (!*type) {
       return statusResponse(invalidArgument("is required", "type"), req.request_id);
     }
@@ -126,30 +77,15 @@ class ConnectionRoutes {
     if (!secrets) {
       return statusResponse(secrets.status(), req.request_id);
     }
-    store::ConnectionRow row;
-    row.config_json = config->value_or("{}");
-    if (Status s = validate(**type, row.config_json, *secrets); !s) {
-      return statusResponse(s, req.request_id);
-    }
-    row.id = d_.ids->next("conn_");
-    row.name = **name;
-    row.type = **type;
-    row.secrets = std::move(*secrets);
-    row.created_at = row.updated_at = d_.clock->nowMillis();
-    if (Status s = d_.store->createConnection(row); !s) {
-      if (s.code() == StatusCode::kAlreadyExists) {
-        s = Status(StatusCode::kAlreadyExists, "a connection named '" + row.name + "' already exists", "name");
-      }
-      return statusResponse(s, req.request_id);
-    }
-    return resourceResponse(201, "connection", row.id, attributes(row));
-  }
-
-  ApiResponse patch(ApiRequest& req) const {
-    auto row = d_.store->getConnection(req.params["id"]);
+    core::CreateConnectionInput input{**name, **type, config->value_or("{}"), std::move(*secrets)};
+    auto row = d_.connections->create(input);
     if (!row) {
       return statusResponse(row.status(), req.request_id);
     }
+    return resourceResponse(201, "connection", row->id, attributes(*row));
+  }
+
+  ApiResponse patch(ApiRequest& req) const {
     auto body = parseJsonObject(req.body);
     if (!body) {
       return statusResponse(body.status(), req.request_id);
@@ -166,31 +102,19 @@ class ConnectionRoutes {
     if (Status s = f.finish(); !s) {
       return statusResponse(s, req.request_id);
     }
-    if (*name) {
-      if (Status s = core::StreamService::validateName(**name); !s) {
-        return statusResponse(s, req.request_id);
-      }
-      row->name = **name;
-    }
-    if (*config) {
-      row->config_json = **config;
-    }
+    core::PatchConnectionInput input;
+    input.name = *name;
+    input.config_json = *config;
     if (*secrets_json) {
       auto secrets = secretsOf(*secrets_json);
       if (!secrets) {
         return statusResponse(secrets.status(), req.request_id);
       }
-      // Secrets given replace those of the same name; the others are kept.
-      for (auto& [k, v] : *secrets) {
-        row->secrets[k] = v;
-      }
+      input.secrets = std::move(*secrets);
     }
-    if (Status s = validate(row->type, row->config_json, row->secrets); !s) {
-      return statusResponse(s, req.request_id);
-    }
-    row->updated_at = d_.clock->nowMillis();
-    if (Status s = d_.store->updateConnection(*row); !s) {
-      return statusResponse(s, req.request_id);
+    auto row = d_.connections->patch(req.params["id"], input);
+    if (!row) {
+      return statusResponse(row.status(), req.request_id);
     }
     return resourceResponse(200, "connection", row->id, attributes(*row));
   }
@@ -209,7 +133,7 @@ class ConnectionRoutes {
     if (!after) {
       return statusResponse(after.status(), req.request_id);
     }
-    auto rows = d_.store->listConnections(type, *after, *limit + 1);
+    auto rows = d_.connections->list(type, *after, *limit + 1);
     if (!rows) {
       return statusResponse(rows.status(), req.request_id);
     }
@@ -222,39 +146,15 @@ class ConnectionRoutes {
   }
 
   ApiResponse test(ApiRequest& req) const {
-    auto row = d_.store->getConnection(req.params["id"]);
-    if (!row) {
-      return statusResponse(row.status(), req.request_id);
+    auto result = d_.connections->test(req.params["id"]);
+    if (!result) {
+      return statusResponse(result.status(), req.request_id);
     }
-    const plugins::ConnectionTypeInfo* type = d_.registry->findConnectionType(row->type);
-    if (type == nullptr || type->vtable == nullptr || type->vtable->test == nullptr) {
-      return statusResponse(Status(StatusCode::kInvalidState,
-                                   "no loaded plugin can test connections of type '" + row->type + "'"),
-                            req.request_id);
-    }
-    std::string secrets = "{";
-    for (const auto& [k, v] : row->secrets) {
-      secrets += (secrets.size() > 1 ? "," : "") + sdk::jsonQuote(k) + ":" + sdk::jsonQuote(v);
-    }
-    secrets += "}";
-    plugins::InstanceOptions opts;
-    opts.stream_id = row->id;
-    opts.stream_name = row->name;
-    opts.plugin_name = type->plugin ? type->plugin->name() : std::string();
-    opts.connection_json = "{\"config\":" + row->config_json + ",\"secrets\":" + secrets + "}";
-    auto ctx = plugins::InstanceContext::create(std::move(opts));
-    if (!ctx) {
-      return statusResponse(ctx.status(), req.request_id);
-    }
-    char message[2048] = {0};
-    auto started = std::chrono::steady_clock::now();
-    sh_status_t st = type->vtable->test((*ctx)->handle(), message, sizeof message);
-    double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
     JsonObject a = newObject();
-    a->set("ok", st == SH_OK);
-    a->set("message", std::string(message));
-    a->set("latency_ms", ms);
-    return resourceResponse(200, "connection_test", row->id, a);
+    a->set("ok", result->ok);
+    a->set("message", result->message);
+    a->set("latency_ms", result->latency_ms);
+    return resourceResponse(200, "connection_test", req.params["id"], a);
   }
 
  private:
@@ -270,7 +170,7 @@ void addConnectionRoutes(Router& router, ConnectionRouteDeps deps) {
   router.add({"POST", "/api/connections", "connections:write", BodyKind::kJson,
               [r](ApiRequest& q) { return r->create(q); }});
   router.add({"GET", "/api/connections/{id}", "connections:read", BodyKind::kNone, [r, deps](ApiRequest& q) {
-                auto row = deps.store->getConnection(q.params["id"]);
+                auto row = deps.connections->get(q.params["id"]);
                 if (!row) {
                   return statusResponse(row.status(), q.request_id);
                 }
@@ -279,16 +179,9 @@ void addConnectionRoutes(Router& router, ConnectionRouteDeps deps) {
   router.add({"PATCH", "/api/connections/{id}", "connections:write", BodyKind::kJson,
               [r](ApiRequest& q) { return r->patch(q); }});
   router.add({"DELETE", "/api/connections/{id}", "connections:write", BodyKind::kNone, [r, deps](ApiRequest& q) {
-                auto row = deps.store->getConnection(q.params["id"]);
+                auto row = deps.connections->remove(q.params["id"]);
                 if (!row) {
                   return statusResponse(row.status(), q.request_id);
-                }
-                if (Status s = deps.store->deleteConnection(row->id); !s) {
-                  if (s.code() == StatusCode::kConflict) {
-                    s = Status(StatusCode::kConflict,
-                               "connection " + row->id + " is still used by a stream; delete the stream first");
-                  }
-                  return statusResponse(s, q.request_id);
                 }
                 return resourceResponse(200, "connection", row->id, r->attributes(*row));
               }});

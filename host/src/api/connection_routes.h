@@ -1,19 +1,13 @@
 #pragma once
 
 #include "api/router.h"
-#include "common/clock.h"
-#include "common/ids.h"
+#include "core/connection_service.h"
 #include "core/cursor.h"
-#include "plugins/plugin_registry.h"
-#include "store/store.h"
 
 namespace streamhost::api {
 
 struct ConnectionRouteDeps {
-  store::Store* store = nullptr;
-  const plugins::PluginRegistry* registry = nullptr;
-  IdGenerator* ids = nullptr;
-  const Clock* clock = nullptr;
+  core::ConnectionService* connections = nullptr;
   const core::CursorCodec* cursors = nullptr;
 };
 

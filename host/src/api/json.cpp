@@ -5,7 +5,7 @@
 #include <ctime>
 #include <sstream>
 
-#include "api/json_writer.h"
+#include "common/json_writer.h"
 #include "common/json_syntax.h"
 
 namespace streamhost::api {

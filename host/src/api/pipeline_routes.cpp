@@ -4,10 +4,9 @@
 #include "api/json.h"
 #include "api/paging.h"
 #include "common/json_syntax.h"
-#include "api/json_writer.h"
+#include "common/json_writer.h"
 #include "api/query_params.h"
 #include "common/crypto.h"
-#include "core/stream_service.h"
 
 namespace streamhost::api {
 namespace {
@@ -28,9 +27,9 @@ class PipelineRoutes {
                                           ? Poco::Dynamic::Var(row.retention_max_age_seconds)
                                           : Poco::Dynamic::Var());
     a->set("retention", retention);
-    if (auto j = d_.journals->find(row.id)) {
-      a->set("head_seq", j->headSeq());
-      a->set("oldest_seq", j->oldestSeq());
+    if (auto pos = d_.pipelines->position(row.id)) {
+      a->set("head_seq", pos->head_seq);
+      a->set("oldest_seq", pos->oldest_seq);
     }
     a->set("created_at", formatTime(row.created_at));
     a->set("updated_at", formatTime(row.updated_at));
@@ -56,10 +55,8 @@ class PipelineRoutes {
     if (!*name) {
       return statusResponse(invalidArgument("is required", "name"), req.request_id);
     }
-    if (Status s = core::StreamService::validateName(**name); !s) {
-      return statusResponse(s, req.request_id);
-    }
-    store::PipelineRow row;
+    core::CreatePipelineInput input;
+    input.name = **name;
     if (*retention && !(*retention)->isEmpty()) {
       if ((*retention)->type() != typeid(Poco::JSON::Object::Ptr)) {
         return statusResponse(invalidArgument("must be an object", "retention"), req.request_id);
@@ -75,27 +72,14 @@ class PipelineRoutes {
       if (Status s = r.finish(); !s) {
         return statusResponse(Status(s.code(), s.message(), "retention." + s.field()), req.request_id);
       }
-      if (max_bytes->value_or(0) < 0 || max_age->value_or(0) < 0) {
-        return statusResponse(invalidArgument("must not be negative", "retention"), req.request_id);
-      }
-      row.retention_max_bytes = max_bytes->value_or(0);
-      row.retention_max_age_seconds = max_age->value_or(0);
+      input.retention_max_bytes = max_bytes->value_or(0);
+      input.retention_max_age_seconds = max_age->value_or(0);
     }
-    row.id = d_.ids->next("pl_");
-    row.name = **name;
-    row.created_at = row.updated_at = d_.clock->nowMillis();
-    if (Status s = d_.store->createPipeline(row); !s) {
-      if (s.code() == StatusCode::kAlreadyExists) {
-        s = Status(StatusCode::kAlreadyExists, "a pipeline named '" + row.name + "' already exists", "name");
-      }
-      return statusResponse(s, req.request_id);
+    auto row = d_.pipelines->create(input);
+    if (!row) {
+      return statusResponse(row.status(), req.request_id);
     }
-    auto j = d_.journals->open(row.id, static_cast<uint64_t>(row.retention_max_bytes), row.retention_max_age_seconds);
-    if (!j) {
-      d_.store->deletePipeline(row.id);
-      return statusResponse(j.status(), req.request_id);
-    }
-    return resourceResponse(201, "pipeline", row.id, attributes(row));
+    return resourceResponse(201, "pipeline", row->id, attributes(*row));
   }
 
   ApiResponse list(ApiRequest& req) const {
@@ -110,7 +94,7 @@ class PipelineRoutes {
     if (!after) {
       return statusResponse(after.status(), req.request_id);
     }
-    auto rows = d_.store->listPipelines(*after, *limit + 1);
+    auto rows = d_.pipelines->list(*after, *limit + 1);
     if (!rows) {
       return statusResponse(rows.status(), req.request_id);
     }
@@ -123,7 +107,7 @@ class PipelineRoutes {
   }
 
   ApiResponse get(ApiRequest& req) const {
-    auto row = d_.store->getPipeline(req.params["id"]);
+    auto row = d_.pipelines->get(req.params["id"]);
     if (!row) {
       return statusResponse(row.status(), req.request_id);
     }
@@ -131,17 +115,10 @@ class PipelineRoutes {
   }
 
   ApiResponse remove(ApiRequest& req) const {
-    auto row = d_.store->getPipeline(req.params["id"]);
+    auto row = d_.pipelines->remove(req.params["id"]);
     if (!row) {
       return statusResponse(row.status(), req.request_id);
     }
-    if (Status s = d_.store->deletePipeline(row->id); !s) {
-      if (s.code() == StatusCode::kConflict) {
-        s = Status(StatusCode::kConflict, "pipeline " + row->id + " is still fed by a stream; delete the stream first");
-      }
-      return statusResponse(s, req.request_id);
-    }
-    d_.journals->remove(row->id);
     return resourceResponse(200, "pipeline", row->id, attributes(*row));
   }
 
@@ -210,12 +187,11 @@ class PipelineRoutes {
         return statusResponse(*s, req.request_id);
       }
     }
-    auto row = d_.store->getPipeline(req.params["id"]);
+    auto row = d_.pipelines->get(req.params["id"]);
     if (!row) {
       return statusResponse(row.status(), req.request_id);
     }
-    auto j = d_.journals->open(row->id, static_cast<uint64_t>(row->retention_max_bytes),
-                               row->retention_max_age_seconds);
+    auto j = d_.pipelines->journalOf(*row);
     if (!j) {
       return statusResponse(j.status(), req.request_id);
     }

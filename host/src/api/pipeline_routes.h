@@ -1,19 +1,13 @@
 #pragma once
 
 #include "api/router.h"
-#include "common/clock.h"
-#include "common/ids.h"
 #include "core/cursor.h"
-#include "journal/journal_manager.h"
-#include "store/store.h"
+#include "core/pipeline_service.h"
 
 namespace streamhost::api {
 
 struct PipelineRouteDeps {
-  store::Store* store = nullptr;
-  journal::JournalManager* journals = nullptr;
-  IdGenerator* ids = nullptr;
-  const Clock* clock = nullptr;
+  core::PipelineService* pipelines = nullptr;
   const core::CursorCodec* cursors = nullptr;
 };
 

@@ -3,7 +3,7 @@
 #include "api/body_fields.h"
 #include "api/json.h"
 #include "common/json_syntax.h"
-#include "api/json_writer.h"
+#include "common/json_writer.h"
 #include "api/query_params.h"
 #include "metrics/stream_metrics.h"
 

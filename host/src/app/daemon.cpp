@@ -16,9 +16,11 @@
 #include "common/clock.h"
 #include "common/crypto.h"
 #include "common/ids.h"
+#include "core/connection_service.h"
 #include "core/cursor.h"
+#include "core/pipeline_service.h"
 #include "core/stream_service.h"
-#include "ingress/ingest_routes.h"
+#include "api/ingest_routes.h"
 #include "journal/journal_manager.h"
 #include "metrics/metrics_registry.h"
 #include "plugins/plugin_loader.h"
@@ -39,6 +41,8 @@ struct Daemon::Parts {
   std::unique_ptr<journal::JournalManager> journals;
   std::unique_ptr<core::CursorCodec> cursors;
   std::unique_ptr<core::StreamService> streams;
+  std::unique_ptr<core::PipelineService> pipelines;
+  std::unique_ptr<core::ConnectionService> connections;
   std::unique_ptr<runtime::Runtime> runtime;
   api::Router router;
   std::unique_ptr<api::KeyAuthenticator> authenticator;
@@ -127,9 +131,11 @@ Result<DaemonPtr> Daemon::create(const config::Config& config) {
   ops.openapi_json = [p] { return api::buildOpenApi(p->router, STREAMHOST_VERSION); };
   api::addOpsRoutes(p->router, ops);
   api::addStreamRoutes(p->router, {p->streams.get(), &p->registry, &p->metrics, &p->clock});
-  api::addPipelineRoutes(p->router, {p->store.get(), p->journals.get(), &p->ids, &p->clock, p->cursors.get()});
-  api::addConnectionRoutes(p->router, {p->store.get(), &p->registry, &p->ids, &p->clock, p->cursors.get()});
-  ingress::addIngestRoutes(p->router, {p->runtime.get(), p->streams.get(), &p->metrics, &p->clock});
+  p->pipelines = std::make_unique<core::PipelineService>(*p->store, *p->journals, p->ids, p->clock);
+  p->connections = std::make_unique<core::ConnectionService>(*p->store, p->registry, p->ids, p->clock);
+  api::addPipelineRoutes(p->router, {p->pipelines.get(), p->cursors.get()});
+  api::addConnectionRoutes(p->router, {p->connections.get(), p->cursors.get()});
+  api::addIngestRoutes(p->router, {p->streams.get(), &p->clock});
 
   p->authenticator = std::make_unique<api::KeyAuthenticator>(config.api_keys, p->store.get());
   p->limiter = std::make_unique<api::RateLimiter>(config.limits.api_requests_per_second, config.limits.api_burst);

@@ -1,5 +1,7 @@
 #include "app/logging.h"
 
+#include "common/json_writer.h"
+
 #include <Poco/AutoPtr.h>
 #include <Poco/ConsoleChannel.h>
 #include <Poco/Formatter.h>
@@ -8,7 +10,6 @@
 #include <Poco/Message.h>
 #include <Poco/PatternFormatter.h>
 
-#include <streamhost/plugin_sdk.hpp>
 
 namespace streamhost::app {
 namespace {
@@ -33,8 +34,8 @@ class JsonFormatter : public Poco::Formatter {
     Poco::PatternFormatter ts("%Y-%m-%dT%H:%M:%S.%iZ");
     std::string when;
     ts.format(msg, when);
-    text = "{\"ts\":" + ::streamhost::sdk::jsonQuote(when) + ",\"level\":\"" + levelName(msg.getPriority()) +
-           "\",\"logger\":" + ::streamhost::sdk::jsonQuote(msg.getSource()) + ",\"msg\":" + ::streamhost::sdk::jsonQuote(msg.getText()) + "}";
+    text = "{\"ts\":" + jsonQuoted(when) + ",\"level\":\"" + levelName(msg.getPriority()) +
+           "\",\"logger\":" + jsonQuoted(msg.getSource()) + ",\"msg\":" + jsonQuoted(msg.getText()) + "}";
   }
 };
 

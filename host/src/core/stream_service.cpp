@@ -1,12 +1,12 @@
 #include "core/stream_service.h"
 
 #include <Poco/Logger.h>
-#include <streamhost/plugin_sdk.hpp>
 
 #include <algorithm>
 #include <functional>
 
 #include "plugins/config_schema.h"
+#include "plugins/connection_tester.h"
 
 namespace streamhost::core {
 namespace {
@@ -66,12 +66,7 @@ Result<std::string> StreamService::connectionJson(const std::optional<std::strin
   if (!conn) {
     return conn.status();
   }
-  std::string secrets = "{";
-  for (const auto& [k, v] : conn->secrets) {
-    secrets += (secrets.size() > 1 ? "," : "") + sdk::jsonQuote(k) + ":" + sdk::jsonQuote(v);
-  }
-  secrets += "}";
-  return "{\"config\":" + conn->config_json + ",\"secrets\":" + secrets + "}";
+  return plugins::connectionJson(conn->config_json, conn->secrets);
 }
 
 Status StreamService::validateConfig(const plugins::SourceTypeInfo& type,
@@ -457,6 +452,27 @@ std::string StreamService::redactedConfig(const store::StreamRow& row) const {
     return "{}";  // which keys are secret is unknown without the plugin
   }
   return plugins::ConfigSchema(type->config_keys).redact(row.config_json);
+}
+
+Result<runtime::PushOutcome> StreamService::push(const std::string& id, const plugins::PushRequest& request) {
+  return runtime_.push(id, request);
+}
+
+void StreamService::countIngest(const std::string& id, runtime::IngestOutcome outcome) {
+  runtime_.ingestCounters().add(id, outcome);
+  auto m = metrics_.findStream(id);
+  if (!m) {
+    return;
+  }
+  int64_t now = clock_.nowMillis();
+  m->addRequest(now, outcome);
+  if (outcome == runtime::IngestOutcome::kUnauthorized) {
+    m->addError(now, metrics::ErrorKind::kUnauthorized);
+  } else if (outcome == runtime::IngestOutcome::kRejected) {
+    m->addError(now, metrics::ErrorKind::kRejected);
+  } else if (outcome == runtime::IngestOutcome::kThrottled) {
+    m->addError(now, metrics::ErrorKind::kThrottled);
+  }
 }
 
 }  // namespace streamhost::core

@@ -77,6 +77,12 @@ class StreamService {
   Result<store::StreamRow> resume(const std::string& id);
 
   Result<StreamSummary> summary();
+
+  /// Hands one ingest request to the stream's push source (see Runtime::push).
+  Result<runtime::PushOutcome> push(const std::string& id, const plugins::PushRequest& request);
+  /// Counts what became of an ingest request: per stream in /metrics, and in
+  /// the stream's windows (requests, and errors of the matching kind).
+  void countIngest(const std::string& id, runtime::IngestOutcome outcome);
   /// After a host restart: streams that were running (or starting) start again
   /// from their committed offset; paused ones stay paused.
   void resumeAfterRestart();

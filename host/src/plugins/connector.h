@@ -23,7 +23,7 @@ struct Lag {
   int64_t ms = -1;
 };
 
-/// An HTTP request for a push source, as the ingress room hands it over.
+/// An HTTP request for a push source, as the ingest route hands it over.
 struct PushRequest {
   std::string method;
   std::string path;

@@ -124,21 +124,21 @@ int64_t InstanceContext::nowMs() const {
 }
 
 Result<std::optional<std::string>> InstanceContext::stateGet(const std::string& key) const {
-  if (options_.store == nullptr) {
+  if (options_.state == nullptr) {
     return Status(StatusCode::kUnsupported, "this host has no state store for plugins");
   }
-  return options_.store->getState(options_.stream_id, key, nowMs());
+  return options_.state->get(options_.stream_id, key, nowMs());
 }
 
 Status InstanceContext::statePut(const std::string& key, const std::string& value, int64_t ttl_ms) {
-  if (options_.store == nullptr) {
+  if (options_.state == nullptr) {
     return Status(StatusCode::kUnsupported, "this host has no state store for plugins");
   }
   if (value.empty() && ttl_ms < 0) {
-    return options_.store->deleteState(options_.stream_id, key);
+    return options_.state->remove(options_.stream_id, key);
   }
   int64_t expires_at = ttl_ms > 0 ? nowMs() + ttl_ms : 0;
-  return options_.store->putState(options_.stream_id, key, value, expires_at);
+  return options_.state->put(options_.stream_id, key, value, expires_at);
 }
 
 }  // namespace streamhost::plugins

@@ -12,7 +12,7 @@
 #include <string_view>
 
 #include "common/status.h"
-#include "store/store.h"
+#include "plugins/plugin_state.h"
 
 namespace Poco {
 class Logger;
@@ -30,7 +30,7 @@ struct InstanceOptions {
   std::string plugin_name;       ///< filled in by Connector
   std::string config_json = "{}";  ///< defaults already applied
   std::string connection_json;   ///< {"config":{...},"secrets":{...}} or empty
-  store::Store* store = nullptr;   ///< state_get/put; null answers SH_ERR_UNSUPPORTED
+  PluginStateStore* state = nullptr;  ///< state_get/put; null answers SH_ERR_UNSUPPORTED
   void* plugin_opaque = nullptr;   ///< the plugin's sh_plugin_t::opaque, filled in with plugin_name
   ClockFn clock;                   ///< empty: the system clock
 };

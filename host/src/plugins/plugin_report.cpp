@@ -1,6 +1,7 @@
 #include "plugins/plugin_report.h"
 
-#include <streamhost/plugin_sdk.hpp>
+#include "common/json_writer.h"
+
 
 namespace streamhost::plugins {
 namespace {
@@ -8,7 +9,7 @@ namespace {
 std::string jsonList(const std::vector<std::string>& items) {
   std::string out = "[";
   for (const auto& i : items) {
-    out += (out.size() > 1 ? "," : "") + sdk::jsonQuote(i);
+    out += (out.size() > 1 ? "," : "") + jsonQuoted(i);
   }
   return out + "]";
 }
@@ -51,17 +52,17 @@ std::string PluginReport::toText() const {
 }
 
 std::string PluginReport::toJson() const {
-  std::string out = "{\"dir\":" + sdk::jsonQuote(dir) +
-                    ",\"error\":" + (error.empty() ? "null" : sdk::jsonQuote(error)) + ",\"plugins\":[";
+  std::string out = "{\"dir\":" + jsonQuoted(dir) +
+                    ",\"error\":" + (error.empty() ? "null" : jsonQuoted(error)) + ",\"plugins\":[";
   bool first = true;
   for (const auto& e : entries) {
     out += first ? "" : ",";
     first = false;
-    out += "{\"file\":" + sdk::jsonQuote(e.file) + ",\"loaded\":" + (e.loaded ? "true" : "false") +
-           ",\"name\":" + sdk::jsonQuote(e.name) + ",\"version\":" + sdk::jsonQuote(e.version) +
-           ",\"abi_version\":" + sdk::jsonQuote(e.abi_version) + ",\"source_types\":" + jsonList(e.source_types) +
+    out += "{\"file\":" + jsonQuoted(e.file) + ",\"loaded\":" + (e.loaded ? "true" : "false") +
+           ",\"name\":" + jsonQuoted(e.name) + ",\"version\":" + jsonQuoted(e.version) +
+           ",\"abi_version\":" + jsonQuoted(e.abi_version) + ",\"source_types\":" + jsonList(e.source_types) +
            ",\"connection_types\":" + jsonList(e.connection_types) +
-           ",\"reason\":" + (e.reason.empty() ? "null" : sdk::jsonQuote(e.reason)) + "}";
+           ",\"reason\":" + (e.reason.empty() ? "null" : jsonQuoted(e.reason)) + "}";
   }
   return out + "]}";
 }

@@ -27,7 +27,7 @@ Result<plugins::ConnectorPtr> Runtime::makeConnector(const StreamSpec& spec) con
   opts.stream_name = spec.row.name;
   opts.config_json = spec.row.config_json;
   opts.connection_json = spec.connection_json;
-  opts.store = &store_;
+  opts.state = &plugin_state_;
   const Clock* clock = &clock_;
   opts.clock = [clock] { return clock->nowMillis(); };
   return plugins::Connector::create(*type, std::move(opts));
@@ -52,18 +52,8 @@ Status Runtime::start(const StreamSpec& spec, std::chrono::milliseconds wait, bo
   if ((*connector)->type().isPush()) {
     return startPush(spec, std::move(*connector), std::move(journal), paused);
   }
-  WorkerCallbacks callbacks;
-  StatusListener listener = listener_;
-  callbacks.on_status = [listener, id](const std::string& status, const std::optional<std::string>& error) {
-    listener(id, status, error);
-  };
-  store::Store* store = &store_;
-  const Clock* clock = &clock_;
-  callbacks.on_durable = [store, clock, id](const std::string& offset) {
-    return store->setCommittedOffset(id, offset, clock->nowMillis());
-  };
   auto worker = std::make_shared<Worker>(id, std::move(*connector), std::move(journal), metrics_.stream(id),
-                                         std::move(callbacks), options_, clock_);
+                                         callbacksFor(id), options_, clock_);
   {
     std::lock_guard lock(mu_);
     if (!workers_.emplace(id, worker).second) {
@@ -75,38 +65,46 @@ Status Runtime::start(const StreamSpec& spec, std::chrono::milliseconds wait, bo
   return Status::ok();
 }
 
+StreamCallbacks Runtime::callbacksFor(const std::string& id) const {
+  StreamCallbacks callbacks;
+  StatusListener listener = listener_;
+  callbacks.on_status = [listener, id](const std::string& status, const std::optional<std::string>& error) {
+    listener(id, status, error);
+  };
+  store::Store* store = &store_;
+  const Clock* clock = &clock_;
+  callbacks.on_durable = [store, clock, id](const std::string& offset) {
+    return store->setCommittedOffset(id, offset, clock->nowMillis());
+  };
+  return callbacks;
+}
+
 Status Runtime::startPush(const StreamSpec& spec, plugins::ConnectorPtr connector, journal::JournalSharedPtr journal,
                           bool paused) {
   const std::string& id = spec.row.id;
-  store::Store* store = &store_;
-  const Clock* clock = &clock_;
-  auto on_durable = [store, clock, id](const std::string& offset) {
-    return store->setCommittedOffset(id, offset, clock->nowMillis());
-  };
-  auto stream = std::make_shared<ingress::PushStream>(id, std::move(connector), std::move(journal), metrics_.stream(id),
-                                                      std::move(on_durable),
-                                                      ingress::PushOptions::fromConfig(spec.row.config_json), clock_);
-  if (Status s = stream->start(spec.row.committed_offset, paused); !s) {
-    listener_(id, "error", s.message());
-    return Status::ok();  // the stream reports its own status, like a worker
-  }
+  auto stream = std::make_shared<runtime::PushStream>(id, std::move(connector), std::move(journal), metrics_.stream(id),
+                                                      callbacksFor(id),
+                                                      runtime::PushOptions::fromConfig(spec.row.config_json), clock_);
   {
     std::lock_guard lock(mu_);
     if (!push_streams_.emplace(id, stream).second) {
       return Status::ok();
     }
   }
-  listener_(id, paused ? "paused" : "running", std::nullopt);
+  if (Status s = stream->start(spec.row.committed_offset, paused); !s) {
+    std::lock_guard lock(mu_);
+    push_streams_.erase(id);  // it reported its error itself, like a worker
+  }
   return Status::ok();
 }
 
-std::shared_ptr<ingress::PushStream> Runtime::findPush(const std::string& stream_id) const {
+std::shared_ptr<runtime::PushStream> Runtime::findPush(const std::string& stream_id) const {
   std::lock_guard lock(mu_);
   auto it = push_streams_.find(stream_id);
   return it == push_streams_.end() ? nullptr : it->second;
 }
 
-Result<ingress::PushOutcome> Runtime::push(const std::string& stream_id, const plugins::PushRequest& request) {
+Result<runtime::PushOutcome> Runtime::push(const std::string& stream_id, const plugins::PushRequest& request) {
   auto stream = findPush(stream_id);
   if (!stream) {
     return Status(StatusCode::kNotFound, "no push stream runs under id " + stream_id);
@@ -155,7 +153,7 @@ Status Runtime::resume(const std::string& stream_id) {
 }
 
 std::optional<std::string> Runtime::stop(const std::string& stream_id) {
-  std::shared_ptr<ingress::PushStream> push;
+  std::shared_ptr<runtime::PushStream> push;
   {
     std::lock_guard lock(mu_);
     if (auto p = push_streams_.find(stream_id); p != push_streams_.end()) {
@@ -194,7 +192,7 @@ Result<std::vector<std::string>> Runtime::teardown(const StreamSpec& spec, bool 
 
 void Runtime::stopAll() {
   std::map<std::string, std::shared_ptr<Worker>> workers;
-  std::map<std::string, std::shared_ptr<ingress::PushStream>> pushes;
+  std::map<std::string, std::shared_ptr<runtime::PushStream>> pushes;
   {
     std::lock_guard lock(mu_);
     workers.swap(workers_);

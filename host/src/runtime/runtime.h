@@ -11,8 +11,9 @@
 
 #include "common/clock.h"
 #include "common/status.h"
-#include "ingress/ingest_counters.h"
-#include "ingress/push_stream.h"
+#include "runtime/ingest_counters.h"
+#include "runtime/push_stream.h"
+#include "runtime/store_plugin_state.h"
 #include "journal/journal_manager.h"
 #include "metrics/metrics_registry.h"
 #include "plugins/connector.h"
@@ -56,8 +57,8 @@ class Runtime {
   /// Hands one ingest request to a running push stream. Errors: kNotFound
   /// (no push stream runs under that id), kInvalidState (paused or stopping),
   /// kBackpressure (its queue is full), kTransient (journal), plugin errors.
-  Result<ingress::PushOutcome> push(const std::string& stream_id, const plugins::PushRequest& request);
-  ingress::IngestCounters& ingestCounters() { return ingest_counters_; }
+  Result<runtime::PushOutcome> push(const std::string& stream_id, const plugins::PushRequest& request);
+  runtime::IngestCounters& ingestCounters() { return ingest_counters_; }
 
   std::chrono::milliseconds commandTimeout() const { return command_timeout_; }
 
@@ -65,11 +66,14 @@ class Runtime {
   Result<plugins::ConnectorPtr> makeConnector(const StreamSpec& spec) const;
   Status startPush(const StreamSpec& spec, plugins::ConnectorPtr connector, journal::JournalSharedPtr journal,
                    bool paused);
-  std::shared_ptr<ingress::PushStream> findPush(const std::string& stream_id) const;
+  std::shared_ptr<runtime::PushStream> findPush(const std::string& stream_id) const;
+  /// The one path by which workers and push streams report status and offsets.
+  StreamCallbacks callbacksFor(const std::string& id) const;
 
   plugins::PluginRegistry& registry_;
   journal::JournalManager& journals_;
   store::Store& store_;
+  mutable StorePluginState plugin_state_{store_};
   metrics::MetricsRegistry& metrics_;
   const Clock& clock_;
   StatusListener listener_;
@@ -78,8 +82,8 @@ class Runtime {
 
   mutable std::mutex mu_;
   std::map<std::string, std::shared_ptr<Worker>> workers_;
-  std::map<std::string, std::shared_ptr<ingress::PushStream>> push_streams_;
-  ingress::IngestCounters ingest_counters_;
+  std::map<std::string, std::shared_ptr<runtime::PushStream>> push_streams_;
+  runtime::IngestCounters ingest_counters_;
 };
 
 }  // namespace streamhost::runtime

@@ -16,6 +16,7 @@
 #include "common/status.h"
 #include "journal/journal.h"
 #include "metrics/stream_metrics.h"
+#include "runtime/stream_callbacks.h"
 #include "plugins/connector.h"
 
 namespace streamhost::runtime {
@@ -30,13 +31,7 @@ struct WorkerOptions {
   std::chrono::milliseconds paused_tick{1000};
 };
 
-/// What a worker reports; the owner persists it before anyone is told.
-struct WorkerCallbacks {
-  /// status is "running", "paused" or "error" (with a message).
-  std::function<void(const std::string& status, const std::optional<std::string>& error)> on_status;
-  /// Records up to `offset` are durable in the journal; persist it (returns the store's status).
-  std::function<Status(const std::string& offset)> on_durable;
-};
+using WorkerCallbacks = StreamCallbacks;
 
 /// One running pull stream: a thread that polls the connector, appends each
 /// batch to the pipeline journal, waits for it to be durable, persists the

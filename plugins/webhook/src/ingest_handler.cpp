@@ -143,8 +143,11 @@ Answer IngestHandler::handle(const IncomingRequest& req, int64_t now_ms, std::ve
 }
 
 void IngestHandler::commit(std::string_view offset, int64_t now_ms) {
-  auto it = pending_.find(std::string(offset));
-  if (it != pending_.end()) {
+  // commit(offset) covers every request up to it: with requests in flight
+  // together the host commits only the newest, once. Offsets sort as text in
+  // arrival order, which is also journal order.
+  while (!pending_.empty() && pending_.begin()->first <= offset) {
+    auto it = pending_.begin();
     for (const auto& id : it->second.ids) {
       state_.put(stateKey(id), "1", config_.dedup_ttl_seconds * 1000);
       pending_ids_.erase(id);

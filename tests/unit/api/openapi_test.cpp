@@ -7,7 +7,7 @@
 #include "api/ops_routes.h"
 #include "api/pipeline_routes.h"
 #include "api/stream_routes.h"
-#include "ingress/ingest_routes.h"
+#include "api/ingest_routes.h"
 
 namespace streamhost::api {
 namespace {
@@ -19,7 +19,7 @@ Router fullRouter() {
   addStreamRoutes(r, {});
   addPipelineRoutes(r, {});
   addConnectionRoutes(r, {});
-  ingress::addIngestRoutes(r, {});
+  api::addIngestRoutes(r, {});
   return r;
 }
 

@@ -74,6 +74,24 @@ TEST(IngestHandlerTest, IdsBecomeDurableOnlyOnCommit) {
   EXPECT_EQ(h.pendingCount(), 0u);
 }
 
+// Requests in flight together: the host commits only the newest offset once
+// it is durable, which covers the older ones too.
+TEST(IngestHandlerTest, ACommitCoversEveryEarlierRequest) {
+  MemoryState state;
+  IngestHandler h(dedupConfig(), state);
+  std::vector<OutRecord> out;
+  ASSERT_EQ(h.handle(request(R"({"id":"e1"})"), 0, out).status, 202);
+  ASSERT_EQ(h.handle(request(R"({"id":"e2"})"), 0, out).status, 202);
+  std::string second = out.back().offset;
+  ASSERT_EQ(h.handle(request(R"({"id":"e3"})"), 0, out).status, 202);
+  h.commit(second, 0);
+  EXPECT_EQ(state.values.count("evt:e1"), 1u);
+  EXPECT_EQ(state.values.count("evt:e2"), 1u);
+  EXPECT_EQ(state.values.count("evt:e3"), 0u);  // not yet durable
+  EXPECT_EQ(h.pendingCount(), 1u);
+  EXPECT_EQ(h.handle(request(R"({"id":"e1"})"), 0, out).status, 200);
+}
+
 TEST(IngestHandlerTest, AbortedRequestLeavesNoId) {
   MemoryState state;
   IngestHandler h(dedupConfig(), state);

@@ -1,4 +1,4 @@
-#include "ingress/push_stream.h"
+#include "runtime/push_stream.h"
 
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
@@ -8,7 +8,7 @@
 
 #include "plugins/record_batch.h"
 
-namespace streamhost::ingress {
+namespace streamhost::runtime {
 namespace {
 
 Poco::Logger& logger() { return Poco::Logger::get("streamhost.ingress"); }
@@ -35,13 +35,13 @@ PushOptions PushOptions::fromConfig(const std::string& config_json) {
 }
 
 PushStream::PushStream(std::string stream_id, plugins::ConnectorPtr connector, journal::JournalSharedPtr journal,
-                       std::shared_ptr<metrics::StreamMetrics> metrics, OnDurable on_durable, PushOptions options,
+                       std::shared_ptr<metrics::StreamMetrics> metrics, StreamCallbacks callbacks, PushOptions options,
                        const Clock& clock)
     : stream_id_(std::move(stream_id)),
       connector_(std::move(connector)),
       journal_(std::move(journal)),
       metrics_(std::move(metrics)),
-      on_durable_(std::move(on_durable)),
+      callbacks_(std::move(callbacks)),
       options_(options),
       clock_(clock),
       concurrent_((connector_->type().flags & SH_CAP_CONCURRENT_PUSH) != 0) {}
@@ -51,12 +51,20 @@ Status PushStream::start(const std::optional<std::string>& resume_offset, bool p
   Status s = connector_->start(resume_offset.value_or(""));
   if (!s) {
     metrics_->addError(clock_.nowMillis(), metrics::ErrorKind::kSource);
+    if (callbacks_.on_status) {
+      callbacks_.on_status("error", s.message());
+    }
     return s;
   }
-  std::lock_guard lock(mu_);
-  started_ = true;
-  paused_ = paused;
-  committed_ = resume_offset;
+  {
+    std::lock_guard lock(mu_);
+    started_ = true;
+    paused_ = paused;
+    committed_ = resume_offset;
+  }
+  if (callbacks_.on_status) {
+    callbacks_.on_status(paused ? "paused" : "running", std::nullopt);
+  }
   return Status::ok();
 }
 
@@ -215,7 +223,7 @@ Result<PushOutcome> PushStream::pushAdmitted(const plugins::PushRequest& request
     // covered by the newer commit) and only once the offset is persisted.
     std::lock_guard lock(commit_mu_);
     if (range.last >= committed_seq_) {
-      if (Status s = on_durable_(*last_offset); !s) {
+      if (Status s = callbacks_.on_durable(*last_offset); !s) {
         // The records are durable; only the resume position lags.
         logger().warning("stream=%s persisting offset failed: %s", stream_id_, s.message());
         metrics_->addError(clock_.nowMillis(), metrics::ErrorKind::kJournal);
@@ -241,4 +249,4 @@ Result<PushOutcome> PushStream::pushAdmitted(const plugins::PushRequest& request
   return out;
 }
 
-}  // namespace streamhost::ingress
+}  // namespace streamhost::runtime

@@ -1,17 +1,17 @@
-#include "ingress/ingest_routes.h"
+#include "api/ingest_routes.h"
 
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 
 #include "api/json.h"
 
-namespace streamhost::ingress {
+namespace streamhost::api {
 namespace {
 
 // Seconds a sender should wait before retrying a stream that is not running.
 constexpr int kNotRunningRetrySeconds = 5;
 
-api::ApiResponse withRetryAfter(api::ApiResponse r, int seconds) {
+ApiResponse withRetryAfter(ApiResponse r, int seconds) {
   r.headers.emplace_back("Retry-After", std::to_string(seconds));
   return r;
 }
@@ -19,7 +19,7 @@ api::ApiResponse withRetryAfter(api::ApiResponse r, int seconds) {
 /// A plugin's error answer in the API's envelope: the contract's code for the
 /// status, the plugin's message and field, and the plugin's own code, where it
 /// differs, as `reason`. Third-party plugins cannot widen the set of codes.
-api::ApiResponse normalizedError(int status, const std::string& body, const std::string& request_id) {
+ApiResponse normalizedError(int status, const std::string& body, const std::string& request_id) {
   std::string message = "the push source refused the request";
   std::string field;
   std::string reason;
@@ -34,15 +34,15 @@ api::ApiResponse normalizedError(int status, const std::string& body, const std:
   } catch (const Poco::Exception&) {
     // Not a JSON error body: the status alone speaks.
   }
-  const char* code = api::errorCodeForHttpStatus(status);
-  return api::errorResponse(status, code, message, field, request_id, reason == code ? "" : reason);
+  const char* code = errorCodeForHttpStatus(status);
+  return errorResponse(status, code, message, field, request_id, reason == code ? "" : reason);
 }
 
 class IngestRoute {
  public:
   explicit IngestRoute(IngestRouteDeps deps) : deps_(deps) {}
 
-  api::ApiResponse handle(api::ApiRequest& req) const {
+  ApiResponse handle(ApiRequest& req) const {
     const std::string id = req.params["stream_id"];
     plugins::PushRequest push;
     push.method = req.method;
@@ -52,12 +52,12 @@ class IngestRoute {
     push.body = std::move(req.body);
     push.remote_addr = req.remote_addr;
     push.received_at_ms = deps_.clock->nowMillis();
-    auto result = deps_.runtime->push(id, push);
+    auto result = deps_.streams->push(id, push);
     if (!result) {
       return refused(id, result.status(), req.request_id);
     }
-    count(id, outcomeOfStatus(result->http_status));
-    api::ApiResponse r;
+    count(id, runtime::outcomeOfStatus(result->http_status));
+    ApiResponse r;
     r.status = result->http_status;
     r.body = result->body.empty() ? "{}" : result->body;
     if (r.status >= 400) {
@@ -70,61 +70,46 @@ class IngestRoute {
   }
 
  private:
-  api::ApiResponse refused(const std::string& id, const Status& s, const std::string& request_id) const {
+  ApiResponse refused(const std::string& id, const Status& s, const std::string& request_id) const {
     switch (s.code()) {
       case StatusCode::kNotFound: {
         auto row = deps_.streams->get(id);
         if (!row) {
-          return api::errorResponse(404, "not_found", "no stream " + id + " accepts ingest requests", "", request_id);
+          return errorResponse(404, "not_found", "no stream " + id + " accepts ingest requests", "", request_id);
         }
-        count(id, IngestOutcome::kUnavailable);
-        return withRetryAfter(api::errorResponse(503, "unavailable",
+        count(id, runtime::IngestOutcome::kUnavailable);
+        return withRetryAfter(errorResponse(503, "unavailable",
                                                  "stream " + id + " is " + row->status + "; it takes requests while running",
                                                  "", request_id, "not_running"),
                               kNotRunningRetrySeconds);
       }
       case StatusCode::kInvalidState:
-        count(id, IngestOutcome::kUnavailable);
-        return withRetryAfter(api::errorResponse(503, "unavailable", s.message(), "", request_id, "not_running"),
+        count(id, runtime::IngestOutcome::kUnavailable);
+        return withRetryAfter(errorResponse(503, "unavailable", s.message(), "", request_id, "not_running"),
                               kNotRunningRetrySeconds);
       case StatusCode::kBackpressure:
-        count(id, IngestOutcome::kThrottled);
-        return withRetryAfter(api::errorResponse(429, "rate_limited", s.message(), "", request_id, "queue_full"), 1);
+        count(id, runtime::IngestOutcome::kThrottled);
+        return withRetryAfter(errorResponse(429, "rate_limited", s.message(), "", request_id, "queue_full"), 1);
       case StatusCode::kTransient:
-        count(id, IngestOutcome::kUnavailable);
-        return withRetryAfter(api::errorResponse(503, "unavailable", s.message(), "", request_id, "transient"), 1);
+        count(id, runtime::IngestOutcome::kUnavailable);
+        return withRetryAfter(errorResponse(503, "unavailable", s.message(), "", request_id, "transient"), 1);
       default:
-        count(id, IngestOutcome::kRejected);
-        return api::errorResponse(500, "internal_error", "the push source failed: " + s.message(), "", request_id);
+        count(id, runtime::IngestOutcome::kRejected);
+        return errorResponse(500, "internal_error", "the push source failed: " + s.message(), "", request_id);
     }
   }
 
-  void count(const std::string& id, IngestOutcome outcome) const {
-    deps_.runtime->ingestCounters().add(id, outcome);
-    auto m = deps_.metrics->findStream(id);
-    if (!m) {
-      return;
-    }
-    int64_t now = deps_.clock->nowMillis();
-    m->addRequest(now, outcome);
-    if (outcome == IngestOutcome::kUnauthorized) {
-      m->addError(now, metrics::ErrorKind::kUnauthorized);
-    } else if (outcome == IngestOutcome::kRejected) {
-      m->addError(now, metrics::ErrorKind::kRejected);
-    } else if (outcome == IngestOutcome::kThrottled) {
-      m->addError(now, metrics::ErrorKind::kThrottled);
-    }
-  }
+  void count(const std::string& id, runtime::IngestOutcome outcome) const { deps_.streams->countIngest(id, outcome); }
 
   IngestRouteDeps deps_;
 };
 
 }  // namespace
 
-void addIngestRoutes(api::Router& router, IngestRouteDeps deps) {
+void addIngestRoutes(Router& router, IngestRouteDeps deps) {
   auto route = std::make_shared<IngestRoute>(deps);
-  router.add({"POST", "/ingest/{stream_id}", "", api::BodyKind::kRaw,
-              [route](api::ApiRequest& req) { return route->handle(req); }});
+  router.add({"POST", "/ingest/{stream_id}", "", BodyKind::kRaw,
+              [route](ApiRequest& req) { return route->handle(req); }});
 }
 
-}  // namespace streamhost::ingress
+}  // namespace streamhost::api

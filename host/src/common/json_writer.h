@@ -4,7 +4,7 @@
 #include <string>
 #include <string_view>
 
-namespace streamhost::api {
+namespace streamhost {
 
 /// Appends JSON text to one buffer, placing commas and colons itself. It
 /// checks no nesting: callers pair begin/end and put a key before each value
@@ -42,10 +42,13 @@ class JsonWriter {
   bool need_comma_ = false;
 };
 
+/// `s` as one JSON string literal, quotes included (JsonWriter's escaping).
+std::string jsonQuoted(std::string_view s);
+
 /// Whether `json`, which already passed checkJsonSyntax, can be inserted
 /// verbatim where it used to go through Poco's parser: an object or array
 /// whose strings are well-formed UTF-8 with paired surrogate escapes and whose
 /// numbers fit 64-bit integers or finite doubles.
 bool isPortableJsonContainer(std::string_view json);
 
-}  // namespace streamhost::api
+}  // namespace streamhost

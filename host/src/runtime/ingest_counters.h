@@ -9,7 +9,7 @@
 
 #include "metrics/rolling_window.h"
 
-namespace streamhost::ingress {
+namespace streamhost::runtime {
 
 /// What became of an ingest request (the metrics room counts them per window).
 using IngestOutcome = metrics::RequestOutcome;
@@ -32,4 +32,4 @@ class IngestCounters {
   std::map<std::string, std::array<int64_t, kIngestOutcomes>> counts_;
 };
 
-}  // namespace streamhost::ingress
+}  // namespace streamhost::runtime

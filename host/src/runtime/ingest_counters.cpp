@@ -1,8 +1,8 @@
-#include "ingress/ingest_counters.h"
+#include "runtime/ingest_counters.h"
 
 #include <sstream>
 
-namespace streamhost::ingress {
+namespace streamhost::runtime {
 
 const char* ingestOutcomeName(IngestOutcome outcome) { return metrics::requestOutcomeName(outcome); }
 
@@ -55,4 +55,4 @@ std::string IngestCounters::renderPrometheus(const std::set<std::string>& stream
   return out.str();
 }
 
-}  // namespace streamhost::ingress
+}  // namespace streamhost::runtime

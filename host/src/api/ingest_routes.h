@@ -3,15 +3,11 @@
 #include "api/router.h"
 #include "common/clock.h"
 #include "core/stream_service.h"
-#include "metrics/metrics_registry.h"
-#include "runtime/runtime.h"
 
-namespace streamhost::ingress {
+namespace streamhost::api {
 
 struct IngestRouteDeps {
-  runtime::Runtime* runtime = nullptr;
   core::StreamService* streams = nullptr;
-  metrics::MetricsRegistry* metrics = nullptr;
   const Clock* clock = nullptr;
 };
 
@@ -19,6 +15,6 @@ struct IngestRouteDeps {
 /// content type, the ingest body limit. Unknown or deleted stream: 404; a
 /// stream that is not running: 503 with Retry-After; a full queue: 429 with
 /// Retry-After; otherwise the push source's answer.
-void addIngestRoutes(api::Router& router, IngestRouteDeps deps);
+void addIngestRoutes(Router& router, IngestRouteDeps deps);
 
-}  // namespace streamhost::ingress
+}  // namespace streamhost::api

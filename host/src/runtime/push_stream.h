@@ -14,8 +14,9 @@
 #include "journal/journal.h"
 #include "metrics/stream_metrics.h"
 #include "plugins/connector.h"
+#include "runtime/stream_callbacks.h"
 
-namespace streamhost::ingress {
+namespace streamhost::runtime {
 
 /// How a push stream bounds the requests it holds; read from the stream's
 /// config keys `backpressure`, `max_wait_ms` and `max_in_flight` when present.
@@ -48,15 +49,13 @@ struct PushOutcome {
 /// concurrent requests share one group commit.
 class PushStream {
  public:
-  using OnDurable = std::function<Status(const std::string& offset)>;
-
   PushStream(std::string stream_id, plugins::ConnectorPtr connector, journal::JournalSharedPtr journal,
-             std::shared_ptr<metrics::StreamMetrics> metrics, OnDurable on_durable, PushOptions options,
+             std::shared_ptr<metrics::StreamMetrics> metrics, StreamCallbacks callbacks, PushOptions options,
              const Clock& clock);
   PushStream(const PushStream&) = delete;
   PushStream& operator=(const PushStream&) = delete;
 
-  /// Starts the connector after `resume_offset`.
+  /// Starts the connector after `resume_offset` and reports running, paused or error.
   Status start(const std::optional<std::string>& resume_offset, bool paused);
   /// Paused streams answer kInvalidState (503); requests in flight finish.
   Status pause();
@@ -84,7 +83,7 @@ class PushStream {
   plugins::ConnectorPtr connector_;
   journal::JournalSharedPtr journal_;
   std::shared_ptr<metrics::StreamMetrics> metrics_;
-  OnDurable on_durable_;
+  StreamCallbacks callbacks_;
   const PushOptions options_;
   const Clock& clock_;
   const bool concurrent_;
@@ -102,4 +101,4 @@ class PushStream {
   std::optional<std::string> committed_;  // guarded by mu_
 };
 
-}  // namespace streamhost::ingress
+}  // namespace streamhost::runtime

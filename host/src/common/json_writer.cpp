@@ -1,11 +1,11 @@
-#include "api/json_writer.h"
+#include "common/json_writer.h"
 
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
 #include <system_error>
 
-namespace streamhost::api {
+namespace streamhost {
 namespace {
 
 constexpr char kHex[] = "0123456789ABCDEF";
@@ -265,6 +265,12 @@ void JsonWriter::appendEscaped(std::string_view s) {
   out_ += '"';
 }
 
+std::string jsonQuoted(std::string_view s) {
+  JsonWriter w;
+  w.string(s);
+  return w.take();
+}
+
 bool isPortableJsonContainer(std::string_view json) {
   size_t i = json.find_first_not_of(" \t\r\n");
   if (i == std::string_view::npos || (json[i] != '{' && json[i] != '[')) {
@@ -292,4 +298,4 @@ bool isPortableJsonContainer(std::string_view json) {
   return true;
 }
 
-}  // namespace streamhost::api
+}  // namespace streamhost
