@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "json_lite.h"
+#include "json.h"
 #include "signature.h"
 
 namespace streamhost::plugins::webhook {

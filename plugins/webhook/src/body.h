@@ -5,7 +5,7 @@
 #include <string_view>
 #include <vector>
 
-#include "json_lite.h"
+#include "json.h"
 
 namespace streamhost::plugins::webhook {
 

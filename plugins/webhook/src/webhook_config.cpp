@@ -2,7 +2,7 @@
 
 #include <charconv>
 
-#include "json_lite.h"
+#include "json.h"
 
 namespace streamhost::plugins::webhook {
 namespace {

@@ -1,17 +1,58 @@
-#include "json_lite.h"
+/// @file sdk/json.hpp
+/// @brief The connectors' one JSON reader (RFC 8259, nesting at most 64 deep,
+/// every value keeps its source text) and the helpers built on it: config
+/// values, nested config objects checked for unknown keys, JSON pointers,
+/// and quoting. Small and free of other libraries, so it can be fuzzed alone.
+#pragma once
 
-#include <streamhost/plugin_sdk.hpp>
-
+#include <algorithm>
 #include <cstdint>
+#include <initializer_list>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
 
-namespace streamhost::plugins::webhook {
-namespace {
+#include <streamhost/sdk/utf8.hpp>
 
-constexpr int kMaxDepth = 64;
+namespace streamhost::sdk {
 
-class Parser {
+/// A parsed JSON value that keeps its exact source text (`raw`), so a record
+/// stores what the sender sent.
+struct JsonValue {
+  enum class Kind { kNull, kBool, kNumber, kString, kArray, kObject };
+  Kind kind = Kind::kNull;
+  std::string_view raw;  ///< points into the parsed text
+  std::string text;      ///< decoded string (kString)
+  bool boolean = false;
+  std::vector<JsonValue> items;                            ///< kArray
+  std::vector<std::pair<std::string, JsonValue>> members;  ///< kObject, in order
+
+  bool isObject() const { return kind == Kind::kObject; }
+  bool isArray() const { return kind == Kind::kArray; }
+  bool isString() const { return kind == Kind::kString; }
+  /// First member named `key`, or nullptr.
+  const JsonValue* find(std::string_view key) const;
+};
+
+/// Parses one complete JSON text (RFC 8259, nesting at most 64 deep).
+/// @param error receives "offset N: reason" on failure.
+inline std::optional<JsonValue> parseJson(std::string_view text, std::string* error = nullptr);
+
+/// RFC 6901 JSON pointer ("" is the whole value); nullptr when it names nothing.
+inline const JsonValue* resolvePointer(const JsonValue& root, std::string_view pointer);
+
+/// Whether `pointer` is a syntactically valid JSON pointer.
+inline bool isValidPointer(std::string_view pointer);
+
+namespace detail {
+
+inline constexpr int kMaxJsonDepth = 64;
+
+class JsonParser {
  public:
-  explicit Parser(std::string_view s) : s_(s) {}
+  explicit JsonParser(std::string_view s) : s_(s) {}
 
   std::optional<JsonValue> parseAll(std::string* error) {
     JsonValue v;
@@ -52,7 +93,7 @@ class Parser {
   }
 
   bool value(JsonValue& v, int depth) {
-    if (depth > kMaxDepth) {
+    if (depth > kMaxJsonDepth) {
       return bad("nesting too deep");
     }
     if (pos_ >= s_.size()) {
@@ -171,7 +212,7 @@ class Parser {
               pos_ = save;
             }
           }
-          sdk::appendUtf8(out, cp);
+          appendUtf8(out, cp);
           break;
         }
         default: return bad("invalid escape");
@@ -254,9 +295,9 @@ class Parser {
   const char* reason_ = "invalid JSON";
 };
 
-}  // namespace
+}  // namespace detail
 
-const JsonValue* JsonValue::find(std::string_view key) const {
+inline const JsonValue* JsonValue::find(std::string_view key) const {
   for (const auto& [k, v] : members) {
     if (k == key) {
       return &v;
@@ -265,11 +306,11 @@ const JsonValue* JsonValue::find(std::string_view key) const {
   return nullptr;
 }
 
-std::optional<JsonValue> parseJson(std::string_view text, std::string* error) {
-  return Parser(text).parseAll(error);
+inline std::optional<JsonValue> parseJson(std::string_view text, std::string* error) {
+  return detail::JsonParser(text).parseAll(error);
 }
 
-bool isValidPointer(std::string_view pointer) {
+inline bool isValidPointer(std::string_view pointer) {
   if (!pointer.empty() && pointer.front() != '/') {
     return false;
   }
@@ -281,7 +322,7 @@ bool isValidPointer(std::string_view pointer) {
   return true;
 }
 
-const JsonValue* resolvePointer(const JsonValue& root, std::string_view pointer) {
+inline const JsonValue* resolvePointer(const JsonValue& root, std::string_view pointer) {
   if (!isValidPointer(pointer)) {
     return nullptr;
   }
@@ -319,4 +360,100 @@ const JsonValue* resolvePointer(const JsonValue& root, std::string_view pointer)
   return cur;
 }
 
-}  // namespace streamhost::plugins::webhook
+/// Decodes a JSON string literal (with quotes); nullopt when `json` is not one.
+inline std::optional<std::string> parseJsonString(std::string_view json) {
+  auto v = parseJson(json);
+  if (!v || !v->isString()) {
+    return std::nullopt;
+  }
+  return std::move(v->text);
+}
+
+/// Decodes a JSON array of strings, e.g. a config key of type SH_CFG_ARRAY;
+/// nullopt when `json` is anything else.
+inline std::optional<std::vector<std::string>> parseJsonStringArray(std::string_view json) {
+  auto v = parseJson(json);
+  if (!v || !v->isArray()) {
+    return std::nullopt;
+  }
+  std::vector<std::string> out;
+  for (auto& item : v->items) {
+    if (!item.isString()) {
+      return std::nullopt;
+    }
+    out.push_back(std::move(item.text));
+  }
+  return out;
+}
+
+/// Member names of one JSON object, in document order; nullopt when `json`
+/// is not an object.
+inline std::optional<std::vector<std::string>> jsonObjectKeys(std::string_view json) {
+  auto v = parseJson(json);
+  if (!v || !v->isObject()) {
+    return std::nullopt;
+  }
+  std::vector<std::string> keys;
+  for (auto& [k, member] : v->members) {
+    keys.push_back(std::move(k));
+  }
+  return keys;
+}
+
+/// The first member of the JSON object `json` whose name is not in `allowed`,
+/// or nullopt when every member is known (or `json` is not an object).
+/// Config objects nested in a key are checked with this at every depth, so a
+/// typo such as `signed_text` for `signed_payload` is refused, not ignored.
+inline std::optional<std::string> unknownJsonKey(std::string_view json,
+                                                 std::initializer_list<std::string_view> allowed) {
+  auto keys = jsonObjectKeys(json);
+  if (!keys) {
+    return std::nullopt;
+  }
+  for (const auto& k : *keys) {
+    if (std::find(allowed.begin(), allowed.end(), std::string_view(k)) == allowed.end()) {
+      return k;
+    }
+  }
+  return std::nullopt;
+}
+
+/// Appends `s` to `out` as a JSON string literal, quotes included. Bytes of
+/// 0x80 and above pass through (the input is UTF-8).
+inline void appendJsonQuoted(std::string& out, std::string_view s) {
+  out += '"';
+  size_t run = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') {
+      continue;
+    }
+    out.append(s.data() + run, i - run);
+    run = i + 1;
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default: {
+        static constexpr char kHex[] = "0123456789abcdef";
+        out += "\\u00";
+        out += kHex[c >> 4];
+        out += kHex[c & 0xF];
+      }
+    }
+  }
+  out.append(s.data() + run, s.size() - run);
+  out += '"';
+}
+
+/// Encodes `s` as a JSON string literal, quotes included.
+inline std::string jsonQuote(std::string_view s) {
+  std::string out;
+  out.reserve(s.size() + 2);
+  appendJsonQuoted(out, s);
+  return out;
+}
+
+}  // namespace streamhost::sdk

@@ -1,11 +1,12 @@
-#include "json_lite.h"
+// The SDK's JSON reader: what it accepts, refuses, and keeps of the source text.
+#include <streamhost/sdk/json.hpp>
 
 #include <gtest/gtest.h>
 
-namespace streamhost::plugins::webhook {
+namespace streamhost::sdk {
 namespace {
 
-TEST(JsonLiteTest, KeepsRawTextOfElements) {
+TEST(SdkJsonValueTest, KeepsRawTextOfElements) {
   auto v = parseJson(R"( [ {"a": 1 }, {"b":[true,null]} ] )");
   ASSERT_TRUE(v);
   ASSERT_TRUE(v->isArray());
@@ -14,7 +15,7 @@ TEST(JsonLiteTest, KeepsRawTextOfElements) {
   EXPECT_EQ(v->items[1].raw, R"({"b":[true,null]})");
 }
 
-TEST(JsonLiteTest, RefusesMalformedText) {
+TEST(SdkJsonValueTest, RefusesMalformedText) {
   for (const char* bad : {"", "{", "[1,]", "{\"a\":}", "01", "1.", "\"\\x\"", "[1] 2", "nul", "\"a\nb\""}) {
     std::string error;
     EXPECT_FALSE(parseJson(bad, &error)) << bad;
@@ -24,13 +25,13 @@ TEST(JsonLiteTest, RefusesMalformedText) {
   EXPECT_FALSE(parseJson(deep + std::string(100, ']')));
 }
 
-TEST(JsonLiteTest, DecodesEscapes) {
+TEST(SdkJsonValueTest, DecodesEscapes) {
   auto v = parseJson(R"("a\u00fc\n\ud83d\ude00")");
   ASSERT_TRUE(v);
   EXPECT_EQ(v->text, "a\xC3\xBC\n\xF0\x9F\x98\x80");
 }
 
-TEST(JsonLiteTest, ResolvesPointers) {
+TEST(SdkJsonValueTest, ResolvesPointers) {
   auto v = parseJson(R"({"a":{"b/c":[10,{"~x":"y"}]}})");
   ASSERT_TRUE(v);
   const JsonValue* hit = resolvePointer(*v, "/a/b~1c/1/~0x");
@@ -44,4 +45,4 @@ TEST(JsonLiteTest, ResolvesPointers) {
 }
 
 }  // namespace
-}  // namespace streamhost::plugins::webhook
+}  // namespace streamhost::sdk
