@@ -162,8 +162,10 @@ class PipelineRoutes {
     stringOrNull(w.key("offset"), r.offset);
     stringOrNull(w.key("op"), r.op == 0 ? std::string() : std::string(1, static_cast<char>(r.op)));
     stringOrNull(w.key("key"), r.key);
-    // Values Poco's parser took before (objects and arrays) go out verbatim.
-    if (!r.value.empty() && !checkJsonSyntax(r.value) && isPortableJsonContainer(r.value)) {
+    // A JSON value goes out verbatim; an empty one (a tombstone) as null.
+    if (r.value.empty()) {
+      w.key("value").null();
+    } else if (!checkJsonSyntax(r.value) && isPortableJsonValue(r.value)) {
       w.key("value").raw(r.value);
     } else {
       w.key("value").string(crypto::base64Encode(r.value));

@@ -276,6 +276,14 @@ bool isPortableJsonContainer(std::string_view json) {
   if (i == std::string_view::npos || (json[i] != '{' && json[i] != '[')) {
     return false;
   }
+  return isPortableJsonValue(json);
+}
+
+bool isPortableJsonValue(std::string_view json) {
+  size_t i = json.find_first_not_of(" \t\r\n");
+  if (i == std::string_view::npos) {
+    return false;
+  }
   while (i < json.size()) {
     char c = json[i];
     if (c == '"') {

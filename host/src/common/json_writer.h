@@ -50,5 +50,7 @@ std::string jsonQuoted(std::string_view s);
 /// whose strings are well-formed UTF-8 with paired surrogate escapes and whose
 /// numbers fit 64-bit integers or finite doubles.
 bool isPortableJsonContainer(std::string_view json);
+/// The same check for any JSON value, scalars included (a string, a number).
+bool isPortableJsonValue(std::string_view json);
 
 }  // namespace streamhost

@@ -42,6 +42,7 @@ bool matchesType(const Var& v, int32_t type) {
     case SH_CFG_DOUBLE: return v.isNumeric() && !v.isBoolean();
     case SH_CFG_ARRAY: return isArray(v);
     case SH_CFG_OBJECT: return isObject(v);
+    case SH_CFG_ANY: return true;
     default: return false;
   }
 }

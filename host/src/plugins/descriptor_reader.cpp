@@ -55,7 +55,7 @@ Result<std::vector<ConfigKey>> readConfigKeys(const sh_config_key_t* keys, uint3
     if (key.name.empty() || !seen.insert(key.name).second) {
       return refuse(owner + " config key " + std::to_string(i) + " has an empty or repeated name");
     }
-    if (key.type < SH_CFG_STRING || key.type > SH_CFG_OBJECT) {
+    if (key.type < SH_CFG_STRING || key.type > SH_CFG_ANY) {
       return refuse(owner + " config key \"" + key.name + "\" has unknown type " + std::to_string(key.type));
     }
     if (Status st = ConfigSchema::checkDefault(key); !st) {

@@ -22,6 +22,7 @@ const char* configTypeName(int32_t type) {
     case SH_CFG_DOUBLE: return "double";
     case SH_CFG_ARRAY: return "array";
     case SH_CFG_OBJECT: return "object";
+    case SH_CFG_ANY: return "any";
     default: return "unknown";
   }
 }

@@ -202,6 +202,7 @@ typedef struct sh_record_t {
 #define SH_CFG_DOUBLE 4
 #define SH_CFG_ARRAY 5     /**< JSON array */
 #define SH_CFG_OBJECT 6    /**< JSON object */
+#define SH_CFG_ANY 7       /**< any JSON value; the plugin checks its shape (a 1.0 host refuses it) @since 1.1 */
 #define SH_CFG_REQUIRED 0x1u
 #define SH_CFG_SECRET 0x2u /**< redacted in responses and logs */
 /** @} */
