@@ -6,3 +6,4 @@ here=$(cd "$(dirname "$0")" && pwd)
 "$build/bench/journal_bench"
 "$here/api_bench.sh" "$build"
 "$here/pg_cdc_bench.sh" "$build"
+"$here/kafka_bench.sh" "$build"

@@ -10,6 +10,7 @@ namespace {
 
 constexpr int kBrokerTimeoutMs = 10000;
 constexpr int32_t kPollSliceMs = 100;
+constexpr auto kBatchFill = std::chrono::milliseconds(5);
 
 KafkaSource* self(void* opaque) { return static_cast<KafkaSource*>(opaque); }
 
@@ -94,6 +95,7 @@ void KafkaSource::start(std::string_view resume_offset) {
     durable_ = std::move(*resume);
   }
   delivered_ = durable_;
+  last_delivered_ = nullptr;
   Properties props = connection_.properties();
   props.insert(props.end(), {{"group.id", config_.group_id},
                              {"enable.auto.commit", "false"},
@@ -216,12 +218,13 @@ void KafkaSource::onRebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_
   }
   if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
     // What is durable for them is committed now; nothing after they are gone.
-    commitDurable(parts);
+    commitDurable(parts, true);
     std::string names;
     for (int i = 0; i < parts->cnt; ++i) {
       TopicPartition tp{parts->elems[i].topic, parts->elems[i].partition};
       assigned_.erase(tp);
       delivered_.erase(tp);
+      last_delivered_ = nullptr;
       names += (names.empty() ? "" : ",") + tp.topic + "/" + std::to_string(tp.partition);
     }
     // Consumed but not yet taken: the next owner reads them from the committed offset.
@@ -243,7 +246,7 @@ void KafkaSource::onRebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_
   assigned_.clear();
 }
 
-void KafkaSource::commitDurable(const rd_kafka_topic_partition_list_t* only) {
+void KafkaSource::commitDurable(const rd_kafka_topic_partition_list_t* only, bool sync) {
   if (!rk_) {
     return;
   }
@@ -260,7 +263,9 @@ void KafkaSource::commitDurable(const rd_kafka_topic_partition_list_t* only) {
   if (list->cnt == 0) {
     return;
   }
-  rd_kafka_resp_err_t e = rd_kafka_commit(rk_.get(), list.get(), 0);
+  // Asynchronous while reading (the records are durable already; a lost commit
+  // only repeats them), synchronous when leaving a partition or the group.
+  rd_kafka_resp_err_t e = rd_kafka_commit(rk_.get(), list.get(), sync ? 0 : 1);
   if (e != RD_KAFKA_RESP_ERR_NO_ERROR && e != RD_KAFKA_RESP_ERR__NO_OFFSET) {
     // The records are durable in the pipeline; a later commit carries these positions too.
     host().warn(std::string("committing offsets to Kafka failed: ") + rd_kafka_err2str(e) + "; will retry");
@@ -294,7 +299,7 @@ void KafkaSource::raiseMessageError(const rd_kafka_message_t& m) {
 }
 
 bool KafkaSource::deliver(sdk::Emitter& emitter, const rd_kafka_message_t& m, size_t& bytes) {
-  const std::string topic = rd_kafka_topic_name(m.rkt);
+  const char* topic = rd_kafka_topic_name(m.rkt);
   std::vector<std::pair<std::string, std::string>> headers;
   if (config_.include_headers) {
     rd_kafka_headers_t* hdrs = nullptr;
@@ -307,14 +312,16 @@ bool KafkaSource::deliver(sdk::Emitter& emitter, const rd_kafka_message_t& m, si
       }
     }
   }
-  Encoded key;
+  const std::string_view raw_key(m.key != nullptr ? static_cast<const char*>(m.key) : "", m.key_len);
+  const std::string_view raw_value(m.payload != nullptr ? static_cast<const char*>(m.payload) : "", m.len);
+  Encoded key{{}, true, std::nullopt};
   if (m.key != nullptr) {
-    key = encode(config_.key_format, std::string_view(static_cast<const char*>(m.key), m.key_len), Part::kKey);
+    key = encode(config_.key_format, raw_key, Part::kKey);
   }
-  Encoded value;
+  Encoded value{{}, true, std::nullopt};
   uint32_t flags = 0;
   if (m.payload != nullptr) {
-    value = encode(config_.value_format, std::string_view(static_cast<const char*>(m.payload), m.len));
+    value = encode(config_.value_format, raw_value);
   } else {
     flags |= SH_REC_TOMBSTONE;  // null value: kept, with an empty (null) value
   }
@@ -337,8 +344,8 @@ bool KafkaSource::deliver(sdk::Emitter& emitter, const rd_kafka_message_t& m, si
   sh_record_t r{};
   r.struct_size = sizeof r;
   r.op = SH_OP_NONE;
-  r.key = sdk::toBytes(key.bytes);
-  r.value = sdk::toBytes(value.bytes);
+  r.key = sdk::toBytes(key.view(raw_key));
+  r.value = sdk::toBytes(value.view(raw_value));
   r.offset = sdk::toStr(token);
   r.ts_ms = ts > 0 ? ts : 0;
   r.headers = abi_headers.empty() ? nullptr : abi_headers.data();
@@ -347,8 +354,13 @@ bool KafkaSource::deliver(sdk::Emitter& emitter, const rd_kafka_message_t& m, si
   if (!emitter.emit(r)) {
     return false;
   }
-  bytes += key.bytes.size() + value.bytes.size();
-  delivered_[TopicPartition{topic, m.partition}] = m.offset + 1;
+  bytes += raw_key.size() + raw_value.size();
+  if (last_rkt_ != m.rkt || last_partition_ != m.partition || last_delivered_ == nullptr) {
+    last_delivered_ = &delivered_[TopicPartition{topic, m.partition}];
+    last_rkt_ = m.rkt;
+    last_partition_ = m.partition;
+  }
+  *last_delivered_ = m.offset + 1;
   if (ts > 0) {
     last_ts_ms_ = ts;
   }
@@ -386,22 +398,31 @@ void KafkaSource::poll(sdk::Emitter& emitter, uint32_t max_records, int32_t time
     held_.pop_front();
     ++taken;
   }
+  // Once a batch has begun it may fill for a few more milliseconds: every
+  // batch costs the host one group commit, so small batches cap the rate.
+  std::chrono::steady_clock::time_point fill_until{};
   while (!full && taken < limit && bytes < static_cast<size_t>(config_.max_batch_bytes)) {
     int32_t wait = 0;
+    auto now = std::chrono::steady_clock::now();
     if (taken == 0) {
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);
       if (left.count() <= 0 || woken_) {
         break;
       }
       wait = std::min<int32_t>(kPollSliceMs, static_cast<int32_t>(left.count()));
+    } else if (now < fill_until) {
+      wait = 1;
     }
     MessagePtr m{rd_kafka_consumer_poll(rk_.get(), wait)};
     throwPendingError();
     if (!m) {
-      if (taken > 0) {
+      if (taken > 0 && (std::chrono::steady_clock::now() >= fill_until || woken_)) {
         break;
       }
       continue;
+    }
+    if (taken == 0) {
+      fill_until = std::chrono::steady_clock::now() + kBatchFill;
     }
     if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
       raiseMessageError(*m);
@@ -434,7 +455,7 @@ void KafkaSource::commit(std::string_view offset) {
     auto& d = durable_[tp];
     d = std::max(d, next);
   }
-  commitDurable(nullptr);
+  commitDurable(nullptr, false);
 }
 
 void KafkaSource::pause() {
@@ -455,7 +476,7 @@ void KafkaSource::stop() {
   if (!rk_) {
     return;
   }
-  commitDurable(nullptr);
+  commitDurable(nullptr, true);
   held_.clear();
   // Leaves the group cleanly; the revoke callback commits what is durable.
   rd_kafka_consumer_close(rk_.get());

@@ -58,7 +58,7 @@ class KafkaSource final : public sdk::Source {
  private:
   void assignStartOffsets(rd_kafka_topic_partition_list_t* partitions);
   /// Commits durable positions of the listed (still assigned) partitions.
-  void commitDurable(const rd_kafka_topic_partition_list_t* only);
+  void commitDurable(const rd_kafka_topic_partition_list_t* only, bool sync);
   /// Hands one message to the host; false when the host was full (not taken).
   bool deliver(sdk::Emitter& emitter, const rd_kafka_message_t& m, size_t& bytes);
   void raiseMessageError(const rd_kafka_message_t& m);
@@ -72,6 +72,10 @@ class KafkaSource final : public sdk::Source {
   KafkaPtr rk_;
   Positions durable_;    ///< next offset per partition, made durable by the host
   Positions delivered_;  ///< next offset per partition, handed to the host
+  // The entry of delivered_ the last message went to (messages come in runs).
+  const rd_kafka_topic_t* last_rkt_ = nullptr;
+  int32_t last_partition_ = -1;
+  int64_t* last_delivered_ = nullptr;
   std::set<TopicPartition> assigned_;
   std::deque<MessagePtr> held_;  ///< consumed, not yet taken by the host
   bool paused_ = false;

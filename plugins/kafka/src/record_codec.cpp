@@ -50,19 +50,19 @@ Encoded encode(Format format, std::string_view raw, Part part) {
   switch (format) {
     case Format::kJson: {
       std::string why;
-      if (sdk::parseJson(raw, &why)) {
-        return {std::string(raw), std::nullopt};
+      if (sdk::isValidJson(raw, &why)) {
+        return {{}, true, std::nullopt};
       }
-      return {std::string(raw), "not JSON (" + why + ")"};
+      return {{}, true, "not JSON (" + why + ")"};
     }
     case Format::kString:
       if (sdk::isValidUtf8(raw)) {
-        return {key ? std::string(raw) : sdk::jsonQuote(raw), std::nullopt};
+        return key ? Encoded{{}, true, std::nullopt} : Encoded{sdk::jsonQuote(raw), false, std::nullopt};
       }
-      return {std::string(raw), "not UTF-8 text"};
-    case Format::kBytes: return {key ? base64(raw) : sdk::jsonQuote(base64(raw)), std::nullopt};
+      return {{}, true, "not UTF-8 text"};
+    case Format::kBytes: return {key ? base64(raw) : sdk::jsonQuote(base64(raw)), false, std::nullopt};
   }
-  return {std::string(raw), "unknown format"};
+  return {{}, true, "unknown format"};
 }
 
 std::string recordToken(const std::string& topic, int32_t partition, int64_t offset) {

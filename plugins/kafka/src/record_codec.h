@@ -18,8 +18,11 @@ std::optional<Format> parseFormat(std::string_view text);
 /// JSON string of the base64. A key, which readers see as a string, is the
 /// JSON text, the text itself, or the base64.
 struct Encoded {
-  std::string bytes;
+  std::string bytes;                 ///< when the form differs from the input
+  bool as_is = false;                ///< the input itself is the stored form (no copy)
   std::optional<std::string> error;  ///< why the bytes are stored raw
+  /// The stored form, given the input it was made from.
+  std::string_view view(std::string_view raw) const { return as_is ? raw : std::string_view(bytes); }
 };
 enum class Part { kKey, kValue };
 Encoded encode(Format format, std::string_view raw, Part part = Part::kValue);

@@ -20,9 +20,17 @@ TEST(SdkJsonValueTest, RefusesMalformedText) {
     std::string error;
     EXPECT_FALSE(parseJson(bad, &error)) << bad;
     EXPECT_FALSE(error.empty()) << bad;
+    std::string check_error;
+    EXPECT_FALSE(isValidJson(bad, &check_error)) << bad;
+    EXPECT_EQ(check_error, error) << bad;  // the check-only mode finds the same fault
   }
   std::string deep(100, '[');
   EXPECT_FALSE(parseJson(deep + std::string(100, ']')));
+  EXPECT_FALSE(isValidJson(deep + std::string(100, ']')));
+  for (const char* good : {"0", "-1.5e3", "\"a\\u00e9\"", R"({"a":[1,{"b":null}],"c":"\"x\""})", " true "}) {
+    EXPECT_TRUE(isValidJson(good)) << good;
+    EXPECT_TRUE(parseJson(good).has_value()) << good;
+  }
 }
 
 TEST(SdkJsonValueTest, DecodesEscapes) {

@@ -52,7 +52,8 @@ inline constexpr int kMaxJsonDepth = 64;
 
 class JsonParser {
  public:
-  explicit JsonParser(std::string_view s) : s_(s) {}
+  /// @param keep false: check only, building no values (no allocations).
+  explicit JsonParser(std::string_view s, bool keep = true) : s_(s), keep_(keep) {}
 
   std::optional<JsonValue> parseAll(std::string* error) {
     JsonValue v;
@@ -181,7 +182,9 @@ class JsonParser {
         return bad("control character in string");
       }
       if (c != '\\') {
-        out += c;
+        if (keep_) {
+          out += c;
+        }
         continue;
       }
       if (pos_ >= s_.size()) {
@@ -235,7 +238,9 @@ class JsonParser {
       if (!value(item, depth + 1)) {
         return false;
       }
-      v.items.push_back(std::move(item));
+      if (keep_) {
+        v.items.push_back(std::move(item));
+      }
       skipSpace();
       if (pos_ < s_.size() && s_[pos_] == ',') {
         ++pos_;
@@ -276,7 +281,9 @@ class JsonParser {
       if (!value(member, depth + 1)) {
         return false;
       }
-      v.members.emplace_back(std::move(key), std::move(member));
+      if (keep_) {
+        v.members.emplace_back(std::move(key), std::move(member));
+      }
       skipSpace();
       if (pos_ < s_.size() && s_[pos_] == ',') {
         ++pos_;
@@ -291,6 +298,7 @@ class JsonParser {
   }
 
   std::string_view s_;
+  bool keep_ = true;
   size_t pos_ = 0;
   const char* reason_ = "invalid JSON";
 };
@@ -358,6 +366,13 @@ inline const JsonValue* resolvePointer(const JsonValue& root, std::string_view p
     pos = next == std::string_view::npos ? pointer.size() : next;
   }
   return cur;
+}
+
+/// Whether `text` is one complete JSON text, without building it (no
+/// allocation): the check for values that are only stored, not read.
+/// @param error receives "offset N: reason" when it is not.
+inline bool isValidJson(std::string_view text, std::string* error = nullptr) {
+  return detail::JsonParser(text, false).parseAll(error).has_value();
 }
 
 /// Decodes a JSON string literal (with quotes); nullopt when `json` is not one.
