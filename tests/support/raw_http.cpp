@@ -6,6 +6,8 @@
 
 #include <strings.h>
 
+#include <streamhost/sdk/utf8.hpp>
+
 namespace streamhost::testing {
 
 RawHttpConnection::RawHttpConnection(const std::string& host, uint16_t port, int64_t timeout_ms)
@@ -100,32 +102,6 @@ bool RawHttpConnection::closedByPeer() {
   }
 }
 
-bool isValidUtf8(const std::string& text) {
-  size_t i = 0;
-  auto cont = [&](size_t at, unsigned lo = 0x80, unsigned hi = 0xBF) {
-    if (at >= text.size()) {
-      return false;
-    }
-    auto c = static_cast<unsigned char>(text[at]);
-    return c >= lo && c <= hi;
-  };
-  while (i < text.size()) {
-    auto c = static_cast<unsigned char>(text[i]);
-    if (c < 0x80) {
-      i += 1;
-    } else if (c >= 0xC2 && c <= 0xDF && cont(i + 1)) {
-      i += 2;
-    } else if (c >= 0xE0 && c <= 0xEF && cont(i + 1, c == 0xE0 ? 0xA0 : 0x80, c == 0xED ? 0x9F : 0xBF) &&
-               cont(i + 2)) {
-      i += 3;
-    } else if (c >= 0xF0 && c <= 0xF4 && cont(i + 1, c == 0xF0 ? 0x90 : 0x80, c == 0xF4 ? 0x8F : 0xBF) &&
-               cont(i + 2) && cont(i + 3)) {
-      i += 4;
-    } else {
-      return false;
-    }
-  }
-  return true;
-}
+bool isValidUtf8(const std::string& text) { return sdk::isValidUtf8(text); }
 
 }  // namespace streamhost::testing
