@@ -220,6 +220,28 @@ TEST_F(PostgresCdcTest, AnExistingSlotThisStreamDidNotCreateIsLeftAlone) {
   EXPECT_EQ(db_.scalar("SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'foreign_slot'"), "1");
 }
 
+// Delete applies the same ownership rule as start: a slot this stream did not
+// create is neither dropped nor taken from its holder, even with force.
+TEST_F(PostgresCdcTest, DeleteKeepsASlotThisStreamDidNotCreateEvenWhenForced) {
+  ASSERT_TRUE(db_.exec("CREATE TABLE fd_t (id int PRIMARY KEY); CREATE PUBLICATION fd_pub FOR TABLE fd_t"));
+  ASSERT_TRUE(db_.exec("SELECT pg_create_logical_replication_slot('their_slot', 'pgoutput')"));
+  PgConnection holder = pg().connect(db_name_, "postgres", "replication=database");
+  ASSERT_TRUE(holder.ok()) << holder.error();
+  ASSERT_TRUE(holder.startReplication("their_slot", "fd_pub"));
+  const int pid = holder.backendPid();
+  ASSERT_TRUE(waitSlotActive(db_, "their_slot"));
+  std::string id = createCdc("fd", R"({"slot_name":"their_slot","publication":"fd_pub","create_publication":false})");
+
+  HttpResponse r = api().del("/api/streams/" + id + "?force=true");
+  ASSERT_EQ(r.status, 200) << r.describe();
+  EXPECT_NE(r.json["meta"]["teardown"]["released"].dump().find("kept replication slot their_slot"), std::string::npos)
+      << r.describe();
+  EXPECT_EQ(db_.scalar("SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'their_slot'"), "1")
+      << "someone else's slot was dropped";
+  EXPECT_EQ(db_.scalar("SELECT count(*) FROM pg_stat_activity WHERE pid = " + std::to_string(pid)), "1")
+      << "someone else's walsender was terminated";
+}
+
 TEST_F(PostgresCdcTest, LagMetricTracksUnconfirmedWal) {
   ASSERT_TRUE(db_.exec("CREATE TABLE lag_t (id int PRIMARY KEY, pad text)"));
   std::string id = runCdc("lag_slot");

@@ -104,8 +104,15 @@ std::vector<std::string> CdcSource::teardown(bool force) {
   std::vector<std::string> released;
   PgConn conn(settings_, PgConn::Mode::kRegular);
   ServerAdmin sa(conn);
-  // Our own walsender may still be exiting after stop().
-  if (auto pid = sa.waitSlotInactive(config_.slot_name, 3000)) {
+  // The ownership rule of start: only a slot this stream created is ours to
+  // take from a holder or to drop.
+  const bool own_slot = host().stateGet("created_slot") == config_.slot_name;
+  if (!own_slot) {
+    if (sa.slot(config_.slot_name)) {
+      released.push_back("kept replication slot " + config_.slot_name + ": this stream did not create it");
+    }
+  } else if (auto pid = sa.waitSlotInactive(config_.slot_name, 3000)) {
+    // Our own walsender may still be exiting after stop().
     if (!force) {
       throw sdk::Error(SH_ERR_BUSY, "replication slot " + config_.slot_name + " is in use by pid " +
                                         std::to_string(*pid) + "; stop that client or delete with force=true");
@@ -118,7 +125,7 @@ std::vector<std::string> CdcSource::teardown(bool force) {
                                         std::to_string(*still) + " after terminating it");
     }
   }
-  if (sa.slot(config_.slot_name)) {
+  if (own_slot && sa.slot(config_.slot_name)) {
     sa.dropSlot(config_.slot_name);
     released.push_back("dropped replication slot " + config_.slot_name);
   }
