@@ -134,8 +134,16 @@ Result<SeqRange> Journal::appendImpl(std::string_view stream_id, std::span<const
     }
     return s;
   }
+  if (opts_.after_write_for_test) {
+    opts_.after_write_for_test();
+  }
   {
     std::lock_guard<std::mutex> lk(mu_);
+    if (!failed_.isOk()) {
+      // A sync failed while this batch was written: the flusher will never
+      // sync again, so queueing it would wait forever. It is not durable.
+      return failed_;
+    }
     uint64_t frame_pos = base;
     uint64_t frame_seq = range.first;
     uint64_t next_index = seg->index.empty() ? 0 : seg->index.back().pos + opts_.index_interval_bytes;
@@ -221,6 +229,8 @@ void Journal::flusherLoop() {
         seg->awaiting_sync = false;
       }
       unsynced_.clear();
+      unsynced_bytes_ = 0;
+      failPendingLocked(lk, failed_);
       continue;
     }
     const auto deadline = first_unsynced_at_ + opts_.group_commit_delay;
@@ -257,7 +267,13 @@ void Journal::groupCommit(std::unique_lock<std::mutex>& lk) {
   if (opts_.before_sync_for_test) {
     opts_.before_sync_for_test();
   }
+  if (opts_.sync_fault_for_test) {
+    st = opts_.sync_fault_for_test();
+  }
   for (auto& c : batch) {
+    if (!st) {
+      break;
+    }
     st = c.seg->file->dataSync();
     if (!st) {
       break;
@@ -341,7 +357,28 @@ void Journal::close() {
   }
   flush_cv_.notify_all();
   flusher_.join();
+  std::unique_lock<std::mutex> lk(mu_);
+  // Nothing may wait on a closed journal: what is still queued failed.
+  failPendingLocked(lk, failed_.isOk() ? Status(StatusCode::kInvalidState, "journal closed before the batch was durable")
+                                       : failed_);
   data_cv_.notify_all();
+}
+
+void Journal::failPendingLocked(std::unique_lock<std::mutex>& lk, const Status& why) {
+  if (pending_.empty()) {
+    return;
+  }
+  std::deque<Pending> failed = std::move(pending_);
+  pending_.clear();
+  pending_bytes_ = 0;
+  space_cv_.notify_all();
+  lk.unlock();
+  for (auto& p : failed) {
+    if (p.callback) {
+      p.callback(why, p.range);
+    }
+  }
+  lk.lock();
 }
 
 }  // namespace streamhost::journal

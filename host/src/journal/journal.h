@@ -91,6 +91,8 @@ class Journal {
   Status rollLocked(uint64_t next_seq);
   void flusherLoop();
   void groupCommit(std::unique_lock<std::mutex>& lk);
+  /// Fails every queued batch with `why` (callbacks run unlocked).
+  void failPendingLocked(std::unique_lock<std::mutex>& lk, const Status& why);
   int64_t nowMs() const;
 
   const std::filesystem::path dir_;

@@ -33,6 +33,10 @@ struct JournalOptions {
   std::function<int64_t()> now_ms;
   /// Called by the flusher just before each fdatasync; tests use it to slow syncs down.
   std::function<void()> before_sync_for_test;
+  /// Consulted before each group's fdatasync; an error is taken as that sync failing.
+  std::function<Status()> sync_fault_for_test;
+  /// Called by an appender after its write, before it queues for durability.
+  std::function<void()> after_write_for_test;
 };
 
 /// Inclusive range of sequence numbers; empty when last < first.

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <future>
 #include <mutex>
 #include <thread>
 
@@ -288,6 +289,62 @@ TEST(JournalTest, RejectsEmptyBatch) {
   testing::TempDir dir;
   auto j = openOrDie(dir.path());
   EXPECT_EQ(j->append("s", {}, nullptr).status().code(), StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace streamhost::journal
+
+namespace streamhost::journal {
+namespace {
+
+// A batch written while the flusher fails its sync used to queue after the
+// failure had drained the queue: its callback never ran, and a push request
+// (or appendDurable) waited forever.
+TEST(JournalFaultTest, AnAppendRacingAFailedSyncFailsInsteadOfHanging) {
+  testing::TempDir dir;
+  JournalOptions o = fastOptions();
+  std::mutex gate;
+  std::unique_lock<std::mutex> hold(gate);
+  o.before_sync_for_test = [&] { std::lock_guard<std::mutex> lk(gate); };
+  o.sync_fault_for_test = [] { return Status(StatusCode::kFatal, "fdatasync: Input/output error (injected)"); };
+  std::promise<void> first_failed;
+  std::shared_future<void> first_failed_seen = first_failed.get_future().share();
+  std::atomic<bool> in_second_write{false};
+  o.after_write_for_test = [&] {
+    if (in_second_write) {
+      first_failed_seen.wait();  // the failure has drained the queue by now
+    }
+  };
+  auto j = openOrDie(dir.path(), o);
+  auto first = std::make_shared<std::promise<Status>>();
+  ASSERT_TRUE(j->append("s", makeRecords(1), [first](const Status& s, SeqRange) {
+                 first->set_value(s);
+               }).isOk());
+  auto second = std::make_shared<std::promise<Status>>();
+  std::thread writer([&] {
+    in_second_write = true;
+    auto r = j->append("s", makeRecords(1, 2), [second](const Status& s, SeqRange) { second->set_value(s); });
+    if (!r) {
+      second->set_value(r.status());
+    }
+  });
+  // Let the flusher run into the injected failure.
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  hold.unlock();
+  auto first_status = first->get_future();
+  ASSERT_EQ(first_status.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  EXPECT_FALSE(first_status.get().isOk());
+  first_failed.set_value();
+  auto second_status = second->get_future();
+  ASSERT_EQ(second_status.wait_for(std::chrono::seconds(10)), std::future_status::ready)
+      << "an append after a failed sync hangs";
+  EXPECT_NE(second_status.get().message().find("failed sync"), std::string::npos);
+  writer.join();
+  // Later appends fail at once, and durable ones too.
+  EXPECT_FALSE(j->append("s", makeRecords(1, 3), nullptr).isOk());
+  EXPECT_FALSE(j->appendDurable("s", makeRecords(1, 4)).isOk());
+  EXPECT_EQ(j->read(0, 10, 1 << 20)->entries.size(), 0u) << "nothing unsynced may be read";
+  j->close();
 }
 
 }  // namespace
