@@ -106,7 +106,17 @@ Result<SeqRange> Journal::appendImpl(std::string_view stream_id, std::span<const
   frame_ends_.clear();
   uint64_t seq = range.first;
   for (const Record& r : batch) {
+    const size_t start = encode_buf_.size();
     appendFrame(encode_buf_, seq++, stream_id, now, r);
+    // Never write what recovery would read as corruption: refuse it whole.
+    if (encode_buf_.size() - start - kFrameHeaderBytes > kMaxPayloadBytes) {
+      const size_t bytes = encode_buf_.size() - start - kFrameHeaderBytes;
+      encode_buf_.clear();
+      frame_ends_.clear();
+      return Status(StatusCode::kInvalidArgument,
+                    "the record with offset '" + r.offset + "' is " + std::to_string(bytes) +
+                        " bytes; a pipeline record holds at most " + std::to_string(kMaxPayloadBytes) + " bytes");
+    }
     frame_ends_.push_back(encode_buf_.size());
   }
   const uint64_t bytes = encode_buf_.size();

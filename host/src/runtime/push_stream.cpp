@@ -6,6 +6,7 @@
 
 #include <future>
 
+#include "common/json_writer.h"
 #include "plugins/record_batch.h"
 
 namespace streamhost::runtime {
@@ -201,6 +202,12 @@ Result<PushOutcome> PushStream::pushAdmitted(const plugins::PushRequest& request
       metrics_->addError(clock_.nowMillis(), metrics::ErrorKind::kJournal);
       if (last_offset) {
         connector_->abortPush(*last_offset);  // `call` is still held where calls are serialised
+      }
+      if (appended.status().code() == StatusCode::kInvalidArgument) {
+        // Too large to store: the sender's request, not the disk, is at fault.
+        return PushOutcome{413, 0, "{\"error\":{\"code\":\"payload_too_large\",\"message\":" +
+                                       jsonQuoted(appended.status().message()) + ",\"reason\":\"record_too_large\"}}",
+                           0};
       }
       return Status(StatusCode::kTransient, "journal append failed: " + appended.status().message());
     }

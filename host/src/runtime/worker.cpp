@@ -196,8 +196,9 @@ bool Worker::pollOnce() {
     auto r = journal_->appendDurable(stream_id_, records);
     if (!r) {
       // Not durable: the source is not told, and restarts from the committed offset.
-      fail(Status(StatusCode::kTransient, "journal append failed: " + r.status().message()),
-           metrics::ErrorKind::kJournal);
+      // A record the journal refuses would be refused again on every retry.
+      StatusCode code = r.status().code() == StatusCode::kInvalidArgument ? StatusCode::kFatal : StatusCode::kTransient;
+      fail(Status(code, "journal append failed: " + r.status().message()), metrics::ErrorKind::kJournal);
       return false;
     }
   }

@@ -8,6 +8,7 @@
 #include <mutex>
 #include <thread>
 
+#include "journal/frame_codec.h"
 #include "support/temp_dir.h"
 #include "unit/journal/journal_test_util.h"
 
@@ -345,6 +346,36 @@ TEST(JournalFaultTest, AnAppendRacingAFailedSyncFailsInsteadOfHanging) {
   EXPECT_FALSE(j->appendDurable("s", makeRecords(1, 4)).isOk());
   EXPECT_EQ(j->read(0, 10, 1 << 20)->entries.size(), 0u) << "nothing unsynced may be read";
   j->close();
+}
+
+}  // namespace
+}  // namespace streamhost::journal
+
+namespace streamhost::journal {
+namespace {
+
+// Recovery reads a frame over the limit as corruption and cuts the log there,
+// so such a record must never be written (let alone acknowledged).
+TEST(JournalFaultTest, ARecordOverTheFrameLimitIsRefusedBeforeItIsWritten) {
+  testing::TempDir dir;
+  auto j = openOrDie(dir.path());
+  std::vector<Record> batch = makeRecords(2);
+  batch[1].offset = "big-1";
+  batch[1].value.assign(kMaxPayloadBytes + 1, 'x');
+  auto r = j->appendDurable("s", batch);
+  ASSERT_FALSE(r.isOk());
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(r.status().message().find("'big-1'"), std::string::npos) << r.status().message();
+  batch[1].value.clear();
+  batch[1].value.shrink_to_fit();
+  // Nothing of the refused batch was written or numbered.
+  auto ok = j->appendDurable("s", makeRecords(1));
+  ASSERT_TRUE(ok.isOk()) << ok.status().toString();
+  EXPECT_EQ(ok->first, 1u);
+  j->close();
+  auto again = openOrDie(dir.path());
+  EXPECT_TRUE(again->recoveryReport().clean());
+  EXPECT_EQ(again->headSeq(), 1u);
 }
 
 }  // namespace
