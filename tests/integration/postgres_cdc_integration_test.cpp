@@ -329,6 +329,30 @@ TEST_F(PostgresCdcFaultTest, PostgresRestartDuringLoadLosesNothing) {
   EXPECT_TRUE(allRowsDelivered(db_, "pgr_t", t.events()));
 }
 
+// A stream in a transient error at shutdown was left in error by the next
+// start, and could be PATCHed while its worker still retried the old config.
+TEST_F(PostgresCdcFaultTest, AStreamRetryingAtShutdownResumesAfterRestart) {
+  ASSERT_TRUE(db_.exec("CREATE TABLE rr_t (id bigint PRIMARY KEY)"));
+  std::string id = runCdc("rr_slot");
+  ASSERT_TRUE(db_.exec("INSERT INTO rr_t VALUES (0)"));
+  EventTail first = tail();
+  ASSERT_TRUE(first.waitForRow("public.rr_t", 0, 30s));  // streaming, not just started
+  ASSERT_TRUE(pg().stop());
+  ASSERT_TRUE(waitForErrorMentioning(api(), id, "retrying", 15s));
+  HttpResponse patch = api().patch("/api/streams/" + id, R"({"config":{"heartbeat_interval_ms":5000}})");
+  EXPECT_EQ(patch.status, 409) << "a retrying stream took a new config: " << patch.describe();
+  EXPECT_EQ(patch.errorCode(), "invalid_state") << patch.describe();
+
+  ASSERT_TRUE(daemon_.restart());
+  ASSERT_TRUE(pg().start());
+  db_ = pg().connect(db_name_);
+  ASSERT_TRUE(db_.ok()) << db_.error();
+  ASSERT_TRUE(waitForStatus(api(), id, "running", 40s)) << "the retrying stream was not resumed";
+  ASSERT_TRUE(db_.exec("INSERT INTO rr_t VALUES (1)"));
+  EventTail t = tail();
+  EXPECT_TRUE(t.waitForRow("public.rr_t", 1, 30s));
+}
+
 TEST_F(PostgresCdcFaultTest, FastShutdownIsNotHeldUpByARunningOrPausedStream) {
   // A stopping server waits for its walsenders' clients to confirm all it sent.
   ASSERT_TRUE(db_.exec("CREATE TABLE sd_t (id int PRIMARY KEY)"));

@@ -189,8 +189,15 @@ void Daemon::stop() {
   if (parts_->http) {
     parts_->http->stop();
   }
+  std::vector<std::string> retrying;
+  if (parts_->streams) {
+    retrying = parts_->streams->retryingStreams();
+  }
   if (parts_->runtime) {
     parts_->runtime->stopAll();
+  }
+  if (parts_->streams) {
+    parts_->streams->keepRetryingAcrossRestart(retrying);
   }
   if (parts_->journals) {
     parts_->journals->closeAll();

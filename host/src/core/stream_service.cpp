@@ -176,7 +176,9 @@ Result<store::StreamRow> StreamService::patch(const std::string& id, const Patch
   if (!row) {
     return row.status();
   }
-  if (row->status == "running" || row->status == "starting" || row->status == "paused") {
+  if (row->status == "running" || row->status == "starting" || row->status == "paused" ||
+      (row->status == "error" && runtime_.isRetrying(id))) {
+    // A stream in error that is still retrying would keep using its old config.
     return invalidState(*row, "change", "stop it first");
   }
   if (in.name) {
@@ -442,6 +444,31 @@ void StreamService::resumeAfterRestart() {
     auto started = startLocked(r, false);
     if (!started) {
       setStatus(r.id, "error", started.status().message());
+    }
+  }
+}
+
+std::vector<std::string> StreamService::retryingStreams() {
+  std::vector<std::string> out;
+  auto rows = all();
+  if (!rows) {
+    return out;
+  }
+  for (const auto& r : *rows) {
+    if (r.status == "error" && runtime_.isRetrying(r.id)) {
+      out.push_back(r.id);
+    }
+  }
+  return out;
+}
+
+void StreamService::keepRetryingAcrossRestart(const std::vector<std::string>& ids) {
+  for (const auto& id : ids) {
+    std::lock_guard lock(lockFor(id));
+    auto row = store_.getStream(id);
+    if (row && row->status == "error") {
+      logger().information("stream id=%s was retrying; it resumes after the restart", id);
+      setStatus(id, "starting", row->last_error);
     }
   }
 }

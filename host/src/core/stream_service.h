@@ -86,6 +86,11 @@ class StreamService {
   /// After a host restart: streams that were running (or starting) start again
   /// from their committed offset; paused ones stay paused.
   void resumeAfterRestart();
+  /// Streams in error whose worker is still retrying a transient fault.
+  std::vector<std::string> retryingStreams();
+  /// At shutdown, once the workers are gone: marks those streams starting, so
+  /// the next start resumes them instead of leaving them in error.
+  void keepRetryingAcrossRestart(const std::vector<std::string>& ids);
   /// Persists a worker's report.
   void onWorkerStatus(const std::string& id, const std::string& status, const std::optional<std::string>& error);
   /// Config with secret values replaced, for responses.

@@ -182,6 +182,12 @@ bool Runtime::isActive(const std::string& stream_id) const {
   return workers_.count(stream_id) != 0 || push_streams_.count(stream_id) != 0;
 }
 
+bool Runtime::isRetrying(const std::string& stream_id) const {
+  std::lock_guard lock(mu_);
+  auto it = workers_.find(stream_id);
+  return it != workers_.end() && it->second->retrying();
+}
+
 Result<std::vector<std::string>> Runtime::teardown(const StreamSpec& spec, bool force) {
   auto connector = makeConnector(spec);
   if (!connector) {

@@ -50,6 +50,8 @@ class Runtime {
   /// Stops the worker (no-op when none). Returns the last committed offset it knew.
   std::optional<std::string> stop(const std::string& stream_id);
   bool isActive(const std::string& stream_id) const;
+  /// Whether the stream's worker is retrying a transient failure (its status is error).
+  bool isRetrying(const std::string& stream_id) const;
   /// Releases what the stream holds at the source; the stream must be stopped.
   Result<std::vector<std::string>> teardown(const StreamSpec& spec, bool force);
   void stopAll();

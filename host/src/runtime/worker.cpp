@@ -168,6 +168,7 @@ void Worker::fail(const Status& status, metrics::ErrorKind kind) {
     backoff_ = backoff_.count() == 0 ? options_.backoff_initial : std::min(backoff_ * 2, options_.backoff_max);
     std::string msg = status.message() + " (retrying in " + std::to_string(backoff_.count()) + " ms)";
     logger().warning("stream=%s transient failure: %s", stream_id_, msg);
+    retrying_ = true;
     callbacks_.on_status("error", msg);
   } else {
     logger().error("stream=%s failed: %s", stream_id_, status.toString());
@@ -269,6 +270,7 @@ void Worker::run(std::optional<std::string> offset, bool start_paused) {
         continue;
       }
       started_ = true;
+      retrying_ = false;
       if (paused_) {
         Status ps = connector_->pause();
         if (!ps) {

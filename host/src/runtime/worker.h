@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -59,6 +60,8 @@ class Worker {
   plugins::ConnectorPtr releaseConnector();
 
   std::optional<std::string> committedOffset() const;
+  /// In error after a transient failure and retrying with backoff (not a fatal stop).
+  bool retrying() const { return retrying_ && !failed_fatal_; }
 
  private:
   enum class CommandType { kPause, kResume, kStop };
@@ -96,7 +99,8 @@ class Worker {
   // Thread-only state.
   bool started_ = false;
   bool paused_ = false;
-  bool failed_fatal_ = false;
+  std::atomic<bool> failed_fatal_{false};
+  std::atomic<bool> retrying_{false};  // a transient failure is being retried
   std::chrono::milliseconds backoff_{0};
   std::chrono::steady_clock::time_point next_lag_{};
   std::thread thread_;
