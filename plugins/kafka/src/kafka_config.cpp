@@ -246,4 +246,17 @@ bool StreamConfig::ownsGroup(std::string_view stream_id) const {
   return group_id == "streamhost-" + std::string(stream_id);
 }
 
+/// A librdkafka configuration from properties; errors name the property.
+rd_kafka_conf_t* makeConf(const Properties& properties) {
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  char err[512];
+  for (const auto& [name, value] : properties) {
+    if (rd_kafka_conf_set(conf, name.c_str(), value.c_str(), err, sizeof err) != RD_KAFKA_CONF_OK) {
+      rd_kafka_conf_destroy(conf);
+      throw sdk::Error(SH_ERR_INVALID_CONFIG, "librdkafka refused " + name + ": " + err, name);
+    }
+  }
+  return conf;
+}
+
 }  // namespace streamhost::kafka

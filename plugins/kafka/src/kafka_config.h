@@ -4,6 +4,8 @@
 #include <map>
 #include <optional>
 #include <span>
+#include <librdkafka/rdkafka.h>
+
 #include <streamhost/plugin_sdk.hpp>
 #include <string>
 #include <vector>
@@ -64,6 +66,10 @@ struct StreamConfig {
 };
 
 std::span<const sh_config_key_t> streamConfigKeys();
+
+/// A librdkafka configuration holding `properties` (the caller owns it); a
+/// property librdkafka refuses is a config error naming it.
+rd_kafka_conf_t* makeConf(const Properties& properties);
 
 /// Checks every property with rd_kafka_conf_set on a scratch config; a bad one
 /// is a config error naming `field_prefix` + its name.
