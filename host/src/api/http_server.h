@@ -56,7 +56,7 @@ class HttpServer {
   void stop();
   uint16_t port() const { return port_; }
 
-  /// Runs the request pipeline on an already-read request (no socket); used by the adapter.
+  /// The request pipeline one connection hands each request to (see http_connection.h).
   struct Pipeline;
 
  private:

@@ -3,7 +3,6 @@
 #include <Poco/JSON/Parser.h>
 
 #include <ctime>
-#include <sstream>
 
 #include "common/json_writer.h"
 #include "common/json_syntax.h"

@@ -12,7 +12,7 @@
 namespace streamhost::runtime {
 namespace {
 
-Poco::Logger& logger() { return Poco::Logger::get("streamhost.ingress"); }
+Poco::Logger& logger() { return Poco::Logger::get("streamhost.runtime"); }
 
 }  // namespace
 
