@@ -62,17 +62,12 @@ void lingeringClose(Poco::Net::StreamSocket& socket) {
   }
 }
 
-class BusyMark {
- public:
-  BusyMark(ConnectionHub& hub, uint64_t ticket) : hub_(hub), ticket_(ticket) { hub_.setBusy(ticket_, true); }
-  ~BusyMark() { hub_.setBusy(ticket_, false); }
-  BusyMark(const BusyMark&) = delete;
-  BusyMark& operator=(const BusyMark&) = delete;
-
- private:
-  ConnectionHub& hub_;
-  uint64_t ticket_;
+// The connection this thread serves, for markRequestHandling()/markRequestBody().
+struct Current {
+  ConnectionHub* hub = nullptr;
+  uint64_t ticket = 0;
 };
+thread_local Current t_current;
 
 class ApiConnection : public Poco::Net::TCPServerConnection {
  public:
@@ -80,18 +75,21 @@ class ApiConnection : public Poco::Net::TCPServerConnection {
       : Poco::Net::TCPServerConnection(socket), hub_(std::move(hub)) {}
 
   void run() override {
-    uint64_t ticket = hub_->enter(socket());
     try {
       if (auto s = secured()) {
-        serveAll(*s, ticket);
+        t_current = Current{hub_.get(), ticket_};
+        serveAll(*s);
+        t_current = Current{};
       }
     } catch (const Poco::Exception& e) {
+      t_current = Current{};
       logger().debug("connection ended: %s", e.displayText());
     }
-    hub_->leave(ticket);
+    hub_->leave(ticket_);
   }
 
- private:
+  void setTicket(uint64_t ticket) { ticket_ = ticket; }
+
   /// The socket to speak HTTP on: the accepted one, or TLS over it. A client
   /// that speaks plain HTTP to the TLS port gets a JSON answer saying so.
   std::optional<Poco::Net::StreamSocket> secured() {
@@ -121,17 +119,21 @@ class ApiConnection : public Poco::Net::TCPServerConnection {
     }
   }
 
-  void serveAll(Poco::Net::StreamSocket& socket, uint64_t ticket) {
+  void serveAll(Poco::Net::StreamSocket& socket) {
     Poco::Net::HTTPServerSession session(socket, hub_->params);
     while (!hub_->stopping && session.hasMoreRequests()) {
-      BusyMark busy(*hub_, ticket);
+      hub_->setPhase(ticket_, ConnectionHub::Phase::kHead);
       Poco::Net::HTTPServerResponseImpl response(session);
       std::optional<Poco::Net::HTTPServerRequestImpl> request;
       try {
         request.emplace(response, session, hub_->params.get());
       } catch (const Poco::Net::NoMessageException&) {
-        return;  // the client closed between requests
+        return;  // the client closed between requests (or sent nothing in time)
       } catch (const Poco::Net::MessageException& e) {
+        if (hub_->expired(ticket_)) {
+          writeRawError(socket, 408, "request_timeout", headTimeoutMessage());
+          return;
+        }
         writeRawError(socket, 400, "validation_error",
                       "malformed or oversized request head: " + e.message() +
                           " (at most 100 header fields of 8 KiB each)");
@@ -141,13 +143,20 @@ class ApiConnection : public Poco::Net::TCPServerConnection {
         writeRawError(socket, 408, "request_timeout", "the request head did not arrive in time");
         return;
       }
+      if (hub_->expired(ticket_)) {
+        // Cut at the deadline, the parser took the end of input for the end of the head.
+        writeRawError(socket, 408, "request_timeout", headTimeoutMessage());
+        return;
+      }
+      hub_->setPhase(ticket_, ConnectionHub::Phase::kBody);
       response.setVersion(request->getVersion());
       response.setKeepAlive(hub_->params->getKeepAlive() && request->getKeepAlive() && session.canKeepAlive());
       if (request->getExpectContinue()) {
         response.sendContinue();
       }
       BodyFate fate = hub_->serve(*request, response);
-      if (fate == BodyFate::kLeftUnread) {
+      hub_->setPhase(ticket_, ConnectionHub::Phase::kIdle);
+      if (fate == BodyFate::kLeftUnread || hub_->expired(ticket_)) {
         lingeringClose(socket);
         return;
       }
@@ -158,14 +167,52 @@ class ApiConnection : public Poco::Net::TCPServerConnection {
     }
   }
 
+  std::string headTimeoutMessage() const {
+    return "the request head did not arrive within " + std::to_string(hub_->limits.header_timeout.count()) +
+           " ms (http.header_timeout_ms)";
+  }
+
+  uint64_t ticket_ = 0;
   std::shared_ptr<ConnectionHub> hub_;
+};
+
+/// Answers 503 and closes: a connection over a limit.
+class RefusedConnection : public Poco::Net::TCPServerConnection {
+ public:
+  RefusedConnection(const Poco::Net::StreamSocket& socket, std::string why, Poco::Net::Context::Ptr tls)
+      : Poco::Net::TCPServerConnection(socket), why_(std::move(why)), tls_(std::move(tls)) {}
+  void run() override {
+    try {
+      Poco::Net::StreamSocket s = socket();
+      s.setReceiveTimeout(Poco::Timespan(1, 0));
+      s.setSendTimeout(Poco::Timespan(1, 0));
+      if (tls_) {
+        s = Poco::Net::SecureStreamSocket::attach(s, tls_);
+      }
+      writeRawError(s, 503, "unavailable", why_);
+      lingeringClose(s);
+    } catch (const Poco::Exception&) {
+      // The client is gone or its TLS handshake failed: nothing to tell it.
+    }
+  }
+
+ private:
+  std::string why_;
+  Poco::Net::Context::Ptr tls_;
 };
 
 class ConnectionFactory : public Poco::Net::TCPServerConnectionFactory {
  public:
   explicit ConnectionFactory(std::shared_ptr<ConnectionHub> hub) : hub_(std::move(hub)) {}
   Poco::Net::TCPServerConnection* createConnection(const Poco::Net::StreamSocket& socket) override {
-    return new ApiConnection(socket, hub_);
+    std::string why;
+    uint64_t ticket = hub_->admit(socket, why);
+    if (ticket == 0) {
+      return new RefusedConnection(socket, why, hub_->tls);
+    }
+    auto* c = new ApiConnection(socket, hub_);
+    c->setTicket(ticket);
+    return c;
   }
 
  private:
@@ -174,28 +221,103 @@ class ConnectionFactory : public Poco::Net::TCPServerConnectionFactory {
 
 }  // namespace
 
-uint64_t ConnectionHub::enter(const Poco::Net::StreamSocket& socket) {
+uint64_t ConnectionHub::admit(const Poco::Net::StreamSocket& socket, std::string& why) {
+  std::string client;
+  try {
+    client = socket.peerAddress().host().toString();
+  } catch (const Poco::Exception&) {
+    client = "?";  // already reset by the peer; it leaves at once
+  }
   std::lock_guard lock(mu_);
-  live_.emplace(++next_, Live{socket, false});
+  if (live_.size() >= limits.max_connections) {
+    why = "the server has " + std::to_string(live_.size()) +
+          " open connections, its limit (http.max_connections); retry later";
+    return 0;
+  }
+  size_t& mine = per_client_[client];
+  if (mine >= limits.max_per_client) {
+    why = "this client address has " + std::to_string(mine) +
+          " open connections, the limit per client (http.max_connections_per_client); reuse one or retry later";
+    return 0;
+  }
+  ++mine;
+  live_.emplace(++next_, Live{socket, client, Phase::kHead,
+                              std::chrono::steady_clock::now() + limits.header_timeout, false});
   return next_;
 }
 
 void ConnectionHub::leave(uint64_t ticket) {
   std::lock_guard lock(mu_);
-  live_.erase(ticket);
+  auto it = live_.find(ticket);
+  if (it == live_.end()) {
+    return;
+  }
+  auto pc = per_client_.find(it->second.client);
+  if (pc != per_client_.end() && --pc->second == 0) {
+    per_client_.erase(pc);
+  }
+  live_.erase(it);
 }
 
-void ConnectionHub::setBusy(uint64_t ticket, bool busy) {
+void ConnectionHub::setPhase(uint64_t ticket, Phase phase) {
   std::lock_guard lock(mu_);
-  if (auto it = live_.find(ticket); it != live_.end()) {
-    it->second.busy = busy;
+  auto it = live_.find(ticket);
+  if (it == live_.end()) {
+    return;
+  }
+  it->second.phase = phase;
+  auto now = std::chrono::steady_clock::now();
+  if (phase == Phase::kHead) {
+    it->second.deadline = now + limits.header_timeout;
+  } else if (phase == Phase::kBody) {
+    it->second.deadline = now + limits.body_timeout;
+  }
+}
+
+bool ConnectionHub::expired(uint64_t ticket) {
+  std::lock_guard lock(mu_);
+  auto it = live_.find(ticket);
+  return it != live_.end() && it->second.expired;
+}
+
+void ConnectionHub::expireOverdue() {
+  auto now = std::chrono::steady_clock::now();
+  std::lock_guard lock(mu_);
+  for (auto& [ticket, live] : live_) {
+    bool timed = live.phase == Phase::kHead || live.phase == Phase::kBody;
+    if (!timed || live.expired || now < live.deadline) {
+      continue;
+    }
+    live.expired = true;
+    try {
+      live.socket.shutdownReceive();
+    } catch (const Poco::Exception&) {
+      // Already closed by its connection.
+    }
+  }
+}
+
+size_t ConnectionHub::liveCount() {
+  std::lock_guard lock(mu_);
+  return live_.size();
+}
+
+void markRequestHandling() {
+  if (t_current.hub != nullptr) {
+    t_current.hub->setPhase(t_current.ticket, ConnectionHub::Phase::kHandling);
+  }
+}
+
+void markRequestBody() {
+  if (t_current.hub != nullptr) {
+    t_current.hub->setPhase(t_current.ticket, ConnectionHub::Phase::kBody);
   }
 }
 
 void ConnectionHub::abort(bool idle_only) {
   std::lock_guard lock(mu_);
   for (auto& [ticket, live] : live_) {
-    if (idle_only && live.busy) {
+    if (idle_only && live.phase != Phase::kIdle) {
       continue;
     }
     try {

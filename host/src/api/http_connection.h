@@ -6,6 +6,7 @@
 #include <Poco/Net/TCPServerConnectionFactory.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -28,31 +29,63 @@ enum class BodyFate { kConsumed, kLeftUnread };
 /// some of it is still on the wire, in which case the connection is closed.
 using RequestServer = std::function<BodyFate(Poco::Net::HTTPServerRequest&, Poco::Net::HTTPServerResponse&)>;
 
+/// Per-connection limits (see HttpServerOptions).
+struct ConnectionLimits {
+  size_t max_connections = 4096;
+  size_t max_per_client = 1024;
+  std::chrono::milliseconds header_timeout{10000};
+  std::chrono::milliseconds body_timeout{60000};
+};
+
 /// State shared by the server and its live connections; outlives them all.
+/// Each live connection has its own thread, so an idle or slow client holds
+/// only its own; the limits bound how many there are, and deadlines bound how
+/// long a request head or body may take to arrive.
 struct ConnectionHub {
   Poco::Net::HTTPServerParams::Ptr params;
   Poco::Net::Context::Ptr tls;  ///< null: plain HTTP
   RequestServer serve;
+  ConnectionLimits limits;
   std::atomic<bool> stopping{false};
 
-  /// Registers a live socket so stop() can cut it; returns its ticket.
-  uint64_t enter(const Poco::Net::StreamSocket& socket);
+  /// Where a connection is: waiting for a request, receiving its head or
+  /// body (each with a deadline), or being answered (no deadline).
+  enum class Phase { kIdle, kHead, kBody, kHandling };
+
+  /// Registers a new connection (in phase kHead); 0 when a limit refuses it,
+  /// with the sentence in `why`.
+  uint64_t admit(const Poco::Net::StreamSocket& socket, std::string& why);
   void leave(uint64_t ticket);
-  /// Marks a connection as answering a request (true) or waiting for one.
-  void setBusy(uint64_t ticket, bool busy);
+  void setPhase(uint64_t ticket, Phase phase);
+  /// Whether the connection's head or body deadline passed (and its reads were cut).
+  bool expired(uint64_t ticket);
+  /// Cuts the receive side of connections past their deadline: their blocked
+  /// reads end, and an answer can still be written.
+  void expireOverdue();
   /// Shuts down live sockets (only those waiting between requests when
   /// `idle_only`): blocked reads return and those connections end.
   void abort(bool idle_only);
+  size_t liveCount();
 
  private:
   struct Live {
     Poco::Net::StreamSocket socket;
-    bool busy = false;
+    std::string client;
+    Phase phase = Phase::kHead;
+    std::chrono::steady_clock::time_point deadline;
+    bool expired = false;
   };
   std::mutex mu_;
   std::map<uint64_t, Live> live_;
+  std::map<std::string, size_t> per_client_;
   uint64_t next_ = 0;
 };
+
+/// The request this thread is answering has been read: its deadlines no
+/// longer apply while the handler runs (a long-poll may wait).
+void markRequestHandling();
+/// What is left of the request body is read next: the body deadline applies again.
+void markRequestBody();
 
 /// Connections that run HTTP/1.1 keep-alive over `hub` (TLS sniffed first
 /// when `hub->tls` is set). Unlike Poco's own HTTPServerConnection, every

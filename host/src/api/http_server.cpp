@@ -10,6 +10,9 @@
 #include <Poco/ThreadPool.h>
 #include <Poco/URI.h>
 
+#include <sys/resource.h>
+
+#include <algorithm>
 #include <chrono>
 #include <thread>
 
@@ -53,6 +56,30 @@ void addRateHeaders(ApiResponse& r, const RateLimiter::Decision& d) {
 // What is dropped unread after an early answer before the connection is
 // closed instead; a body this small costs less to read than a reconnect.
 constexpr int64_t kDiscardLimit = 1 << 20;
+// Threads beyond max_connections, so a connection over a limit still gets its 503.
+constexpr int kRefusalThreads = 64;
+// Stack of each connection's thread: address space only, what is touched is
+// what counts; thousands of idle connections cost little.
+constexpr int kConnectionStackBytes = 2 << 20;
+
+/// Lets the process hold max_connections sockets besides its files.
+void raiseOpenFileLimit(int max_connections) {
+  rlimit rl{};
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0) {
+    return;
+  }
+  rlim_t want = static_cast<rlim_t>(max_connections) * 2 + 1024;
+  if (rl.rlim_cur >= want) {
+    return;
+  }
+  rl.rlim_cur = std::min(want, rl.rlim_max);
+  setrlimit(RLIMIT_NOFILE, &rl);
+  if (rl.rlim_cur < want) {
+    Poco::Logger::get("streamhost.api")
+        .warning("open file limit is %lu, below the %lu that http.max_connections=%d needs; raise LimitNOFILE",
+                 static_cast<unsigned long>(rl.rlim_cur), static_cast<unsigned long>(want), max_connections);
+  }
+}
 
 enum class BodyRead { kComplete, kTooLarge, kBroken };
 
@@ -230,7 +257,8 @@ struct HttpServer::Pipeline {
         case BodyRead::kBroken:
           close = true;
           return errorResponse(408, "request_timeout",
-                               "the request body ended early or did not arrive within the read timeout", "body",
+                               "the request body ended early, stalled past limits.http_read_timeout_ms, or did not arrive within "
+                               "http.body_timeout_ms", "body",
                                req.request_id);
       }
       if (route.body == BodyKind::kJson && !req.body.empty() && !isJsonContentType(req.content_type)) {
@@ -240,6 +268,7 @@ struct HttpServer::Pipeline {
                              "Content-Type", req.request_id);
       }
     }
+    markRequestHandling();
     try {
       return route.handler(req);
     } catch (const std::exception& e) {
@@ -290,6 +319,7 @@ struct HttpServer::Pipeline {
     // Whatever the route or status, the declared body is consumed before the
     // answer: left on the connection it would be read as the next request.
     BodyFate fate = BodyFate::kConsumed;
+    markRequestBody();
     if (close || !discardBody(preq, kDiscardLimit)) {
       fate = BodyFate::kLeftUnread;
       presp.setKeepAlive(false);
@@ -333,19 +363,36 @@ Status HttpServer::start() {
       hub_->tls = new Poco::Net::Context(Poco::Net::Context::TLS_SERVER_USE, options_.tls_key_file,
                                          options_.tls_cert_file, "", Poco::Net::Context::VERIFY_NONE);
     }
+    raiseOpenFileLimit(options_.max_connections);
+    // Each connection has a thread for as long as it lives (idle or slow
+    // clients hold only their own); the hub refuses those over the limits.
+    int max_threads = options_.max_connections + kRefusalThreads;
     Poco::Net::HTTPServerParams::Ptr params = new Poco::Net::HTTPServerParams;
-    params->setMaxThreads(options_.threads);
-    params->setMaxQueued(options_.max_queued);
+    params->setMaxThreads(max_threads);
+    params->setMaxQueued(options_.max_connections);
     params->setKeepAlive(true);
+    params->setKeepAliveTimeout(Poco::Timespan(options_.idle_timeout_ms * 1000));
     params->setTimeout(Poco::Timespan(options_.read_timeout_ms * 1000));
     hub_->params = params;
+    hub_->limits.max_connections = static_cast<size_t>(options_.max_connections);
+    hub_->limits.max_per_client = static_cast<size_t>(options_.max_connections_per_client);
+    hub_->limits.header_timeout = std::chrono::milliseconds(options_.header_timeout_ms);
+    hub_->limits.body_timeout = std::chrono::milliseconds(options_.body_timeout_ms);
     pipeline_ = std::make_shared<Pipeline>(Pipeline{*this});
     hub_->serve = [p = pipeline_.get()](Poco::Net::HTTPServerRequest& q, Poco::Net::HTTPServerResponse& r) {
       return p->serve(q, r);
     };
-    pool_ = std::make_unique<Poco::ThreadPool>(2, options_.threads + 2);
+    pool_ = std::make_unique<Poco::ThreadPool>(std::min(options_.threads, max_threads), max_threads, 60,
+                                               kConnectionStackBytes);
     server_ = std::make_unique<Poco::Net::TCPServer>(makeConnectionFactory(hub_), *pool_, socket, params);
     server_->start();
+    janitor_stop_ = false;
+    janitor_ = std::thread([this] {
+      std::unique_lock lock(janitor_mu_);
+      while (!janitor_cv_.wait_for(lock, std::chrono::milliseconds(100), [&] { return janitor_stop_; })) {
+        hub_->expireOverdue();
+      }
+    });
     return Status::ok();
   } catch (const Poco::Exception& e) {
     return Status(StatusCode::kUnsupported, "cannot listen on " + options_.host + ":" +
@@ -354,6 +401,14 @@ Status HttpServer::start() {
 }
 
 void HttpServer::stop() {
+  if (janitor_.joinable()) {
+    {
+      std::lock_guard lock(janitor_mu_);
+      janitor_stop_ = true;
+    }
+    janitor_cv_.notify_all();
+    janitor_.join();
+  }
   if (server_) {
     server_->stop();
     hub_->stopping = true;

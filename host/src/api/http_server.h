@@ -2,7 +2,10 @@
 
 #include <cstdint>
 #include <functional>
+#include <condition_variable>
 #include <memory>
+#include <mutex>
+#include <thread>
 #include <optional>
 #include <string>
 
@@ -25,8 +28,12 @@ struct ConnectionHub;
 struct HttpServerOptions {
   std::string host = "127.0.0.1";
   uint16_t port = 8080;  ///< 0: any free port (see HttpServer::port())
-  int threads = 16;
-  int max_queued = 256;
+  int threads = 16;  ///< kept ready; each connection has its own thread while it lives
+  int max_connections = 4096;
+  int max_connections_per_client = 1024;
+  int64_t idle_timeout_ms = 30000;    ///< keep-alive wait for the next request
+  int64_t header_timeout_ms = 10000;  ///< whole request head
+  int64_t body_timeout_ms = 60000;    ///< whole request body
   int64_t max_body_bytes = 1 << 20;          ///< JSON API bodies
   int64_t ingest_max_body_bytes = 10 << 20;  ///< BodyKind::kRaw routes
   int64_t read_timeout_ms = 30000;           ///< per read of a request head or body
@@ -71,6 +78,11 @@ class HttpServer {
   std::shared_ptr<ConnectionHub> hub_;
   std::shared_ptr<Pipeline> pipeline_;
   std::unique_ptr<Poco::Net::TCPServer> server_;
+  // Cuts connections whose request head or body is overdue.
+  std::thread janitor_;
+  std::mutex janitor_mu_;
+  std::condition_variable janitor_cv_;
+  bool janitor_stop_ = false;
   uint16_t port_ = 0;
 };
 

@@ -105,11 +105,14 @@ Result<DaemonPtr> Daemon::create(const config::Config& config) {
   jopts.max_pending_bytes = static_cast<uint64_t>(config.journal.max_pending_bytes);
   p->journals = std::make_unique<journal::JournalManager>(config.data_dir, jopts);
   p->cursors = std::make_unique<core::CursorCodec>(*key);
+  runtime::WorkerOptions wopts;
+  wopts.command_timeout = std::chrono::milliseconds(config.limits.stream_command_timeout_ms);
   p->runtime = std::make_unique<runtime::Runtime>(
       p->registry, *p->journals, *p->store, p->metrics, p->clock,
       [p](const std::string& id, const std::string& status, const std::optional<std::string>& error) {
         p->streams->onWorkerStatus(id, status, error);
-      });
+      },
+      wopts);
   p->streams = std::make_unique<core::StreamService>(*p->store, p->registry, *p->runtime, *p->journals, p->metrics,
                                                      p->ids, p->clock, *p->cursors);
 
@@ -146,6 +149,11 @@ Result<DaemonPtr> Daemon::create(const config::Config& config) {
   http.max_body_bytes = config.limits.api_max_body_bytes;
   http.ingest_max_body_bytes = config.limits.ingest_max_body_bytes;
   http.read_timeout_ms = config.limits.http_read_timeout_ms;
+  http.max_connections = static_cast<int>(config.http.max_connections);
+  http.max_connections_per_client = static_cast<int>(config.http.max_connections_per_client);
+  http.idle_timeout_ms = config.http.idle_timeout_ms;
+  http.header_timeout_ms = config.http.header_timeout_ms;
+  http.body_timeout_ms = config.http.body_timeout_ms;
   http.tls_cert_file = config.tls.cert_file;
   http.tls_key_file = config.tls.key_file;
   p->http = std::make_unique<api::HttpServer>(

@@ -30,6 +30,12 @@ const std::vector<KeyDef>& keyDefs() {
       {"log.level", Kind::kString, [](Config& c) -> void* { return &c.log_level; }},
       {"log.format", Kind::kString, [](Config& c) -> void* { return &c.log_format; }},
       {"http.threads", Kind::kInt, [](Config& c) -> void* { return &c.http_threads; }},
+      {"http.max_connections", Kind::kInt, [](Config& c) -> void* { return &c.http.max_connections; }},
+      {"http.max_connections_per_client", Kind::kInt,
+       [](Config& c) -> void* { return &c.http.max_connections_per_client; }},
+      {"http.idle_timeout_ms", Kind::kInt, [](Config& c) -> void* { return &c.http.idle_timeout_ms; }},
+      {"http.header_timeout_ms", Kind::kInt, [](Config& c) -> void* { return &c.http.header_timeout_ms; }},
+      {"http.body_timeout_ms", Kind::kInt, [](Config& c) -> void* { return &c.http.body_timeout_ms; }},
       {"shutdown_timeout_ms", Kind::kInt, [](Config& c) -> void* { return &c.shutdown_timeout_ms; }},
       {"tls.cert_file", Kind::kPath, [](Config& c) -> void* { return &c.tls.cert_file; }},
       {"tls.key_file", Kind::kPath, [](Config& c) -> void* { return &c.tls.key_file; }},
@@ -41,6 +47,8 @@ const std::vector<KeyDef>& keyDefs() {
        [](Config& c) -> void* { return &c.limits.ingest_max_body_bytes; }},
       {"limits.http_read_timeout_ms", Kind::kInt,
        [](Config& c) -> void* { return &c.limits.http_read_timeout_ms; }},
+      {"limits.stream_command_timeout_ms", Kind::kInt,
+       [](Config& c) -> void* { return &c.limits.stream_command_timeout_ms; }},
       {"journal.segment_bytes", Kind::kInt, [](Config& c) -> void* { return &c.journal.segment_bytes; }},
       {"journal.group_commit_delay_ms", Kind::kInt,
        [](Config& c) -> void* { return &c.journal.group_commit_delay_ms; }},
@@ -222,6 +230,19 @@ Status checkValues(const Config& c) {
   if (c.http_threads < 1 || c.http_threads > 1024) {
     return invalidArgument("'http.threads' must be from 1 to 1024", "http.threads");
   }
+  if (c.http.max_connections < 1 || c.http.max_connections > 100000) {
+    return invalidArgument("'http.max_connections' must be from 1 to 100000", "http.max_connections");
+  }
+  if (c.http.max_connections_per_client < 1) {
+    return invalidArgument("'http.max_connections_per_client' must be >= 1", "http.max_connections_per_client");
+  }
+  for (auto [value, key] : {std::pair{c.http.idle_timeout_ms, "http.idle_timeout_ms"},
+                            std::pair{c.http.header_timeout_ms, "http.header_timeout_ms"},
+                            std::pair{c.http.body_timeout_ms, "http.body_timeout_ms"}}) {
+    if (value < 100 || value > 3600000) {
+      return invalidArgument(std::string("'") + key + "' must be between 100 and 3600000", key);
+    }
+  }
   if (c.log_format != "text" && c.log_format != "json") {
     return invalidArgument("'log.format' must be text or json", "log.format");
   }
@@ -229,6 +250,10 @@ Status checkValues(const Config& c) {
   if (std::find(std::begin(kLevels), std::end(kLevels), c.log_level) == std::end(kLevels)) {
     return invalidArgument("'log.level' must be one of fatal, critical, error, warning, notice, information, debug, trace",
                            "log.level");
+  }
+  if (c.limits.stream_command_timeout_ms < 100 || c.limits.stream_command_timeout_ms > 600000) {
+    return invalidArgument("'limits.stream_command_timeout_ms' must be between 100 and 600000",
+                           "limits.stream_command_timeout_ms");
   }
   if (c.limits.http_read_timeout_ms < 100 || c.limits.http_read_timeout_ms > 3600000) {
     return invalidArgument("'limits.http_read_timeout_ms' must be between 100 and 3600000",
@@ -346,13 +371,17 @@ std::string renderConfig(const Config& c) {
   out << "limits:\n  api_requests_per_second: " << c.limits.api_requests_per_second
       << "\n  api_burst: " << c.limits.api_burst << "\n  api_max_body_bytes: " << c.limits.api_max_body_bytes
       << "\n  ingest_max_body_bytes: " << c.limits.ingest_max_body_bytes
-      << "\n  http_read_timeout_ms: " << c.limits.http_read_timeout_ms << "\n"
+      << "\n  http_read_timeout_ms: " << c.limits.http_read_timeout_ms
+      << "\n  stream_command_timeout_ms: " << c.limits.stream_command_timeout_ms << "\n"
       << "journal:\n  segment_bytes: " << c.journal.segment_bytes
       << "\n  group_commit_delay_ms: " << c.journal.group_commit_delay_ms
       << "\n  group_commit_max_bytes: " << c.journal.group_commit_max_bytes
       << "\n  max_pending_bytes: " << c.journal.max_pending_bytes << "\n"
       << "log:\n  level: " << c.log_level << "\n  format: " << c.log_format << "\n"
-      << "http:\n  threads: " << c.http_threads << "\n";
+      << "http:\n  threads: " << c.http_threads << "\n  max_connections: " << c.http.max_connections
+      << "\n  max_connections_per_client: " << c.http.max_connections_per_client
+      << "\n  idle_timeout_ms: " << c.http.idle_timeout_ms << "\n  header_timeout_ms: " << c.http.header_timeout_ms
+      << "\n  body_timeout_ms: " << c.http.body_timeout_ms << "\n";
   return out.str();
 }
 

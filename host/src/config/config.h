@@ -24,6 +24,7 @@ struct Limits {
   int64_t api_max_body_bytes = 1 << 20;
   int64_t ingest_max_body_bytes = 10 << 20;
   int64_t http_read_timeout_ms = 30000;  ///< a request head or body that stalls longer is answered 408
+  int64_t stream_command_timeout_ms = 30000;  ///< stop/pause/resume; a stop that overruns abandons the worker
 };
 
 struct JournalConfig {
@@ -51,7 +52,14 @@ struct Config {
   TlsConfig tls;
   std::string log_level = "information";  ///< Poco level names
   std::string log_format = "text";        ///< text or json
-  int64_t http_threads = 16;
+  int64_t http_threads = 16;  ///< threads kept ready for new connections
+  struct Http {
+    int64_t max_connections = 4096;            ///< beyond it a new connection gets 503
+    int64_t max_connections_per_client = 1024;  ///< per client address
+    int64_t idle_timeout_ms = 30000;           ///< keep-alive wait for the next request
+    int64_t header_timeout_ms = 10000;         ///< a whole request head must arrive within it
+    int64_t body_timeout_ms = 60000;           ///< a whole request body must arrive within it
+  } http;
   int64_t shutdown_timeout_ms = 10000;
 
   std::string listenHost() const;

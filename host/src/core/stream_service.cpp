@@ -269,7 +269,7 @@ Result<store::StreamRow> StreamService::start(const std::string& id) {
     return invalidState(*row, "start", "use resume");
   }
   // From error: a worker may still be retrying; begin afresh.
-  runtime_.stop(id);
+  (void)runtime_.stop(id);
   return startLocked(std::move(*row), false);
 }
 
@@ -285,7 +285,11 @@ Result<store::StreamRow> StreamService::stop(const std::string& id) {
   if (row->status == "created") {
     return invalidState(*row, "stop", "it has never been started");
   }
-  runtime_.stop(id);
+  if (Status st = runtime_.stop(id); !st) {
+    // Abandoned: the runtime has already reported the stream `error`.
+    logger().warning("stream stop overran id=%s: %s", id, st.message());
+    return store_.getStream(id);
+  }
   if (Status s = setStatus(id, "stopped", std::nullopt); !s) {
     return s;
   }
@@ -349,7 +353,7 @@ Result<DeleteResult> StreamService::remove(const std::string& id, bool force) {
   }
   DeleteResult result;
   if (runtime_.isActive(id)) {
-    runtime_.stop(id);
+    (void)runtime_.stop(id);  // an abandoned worker is reported; teardown says what it finds
     setStatus(id, "stopped", std::nullopt);
     row = store_.getStream(id);
     if (!row) {

@@ -129,7 +129,7 @@ Status Runtime::pause(const std::string& stream_id) {
     }
     w = it->second;
   }
-  return w->pause(command_timeout_);
+  return w->pause(options_.command_timeout);
 }
 
 Status Runtime::resume(const std::string& stream_id) {
@@ -149,10 +149,10 @@ Status Runtime::resume(const std::string& stream_id) {
     }
     w = it->second;
   }
-  return w->resume(command_timeout_);
+  return w->resume(options_.command_timeout);
 }
 
-std::optional<std::string> Runtime::stop(const std::string& stream_id) {
+Status Runtime::stop(const std::string& stream_id) {
   std::shared_ptr<runtime::PushStream> push;
   {
     std::lock_guard lock(mu_);
@@ -162,19 +162,24 @@ std::optional<std::string> Runtime::stop(const std::string& stream_id) {
     }
   }
   if (push) {
-    return push->stop(command_timeout_);
+    push->stop(options_.command_timeout);
+    return Status::ok();
   }
   std::shared_ptr<Worker> w;
   {
     std::lock_guard lock(mu_);
     auto it = workers_.find(stream_id);
     if (it == workers_.end()) {
-      return std::nullopt;
+      return Status::ok();
     }
     w = it->second;
     workers_.erase(it);
   }
-  return w->stop(command_timeout_);
+  Status s = w->stop(options_.command_timeout);
+  if (!s) {
+    listener_(stream_id, "error", s.message());
+  }
+  return s;
 }
 
 bool Runtime::isActive(const std::string& stream_id) const {
@@ -205,10 +210,11 @@ void Runtime::stopAll() {
     pushes.swap(push_streams_);
   }
   for (auto& [id, p] : pushes) {
-    p->stop(command_timeout_);
+    p->stop(options_.command_timeout);
   }
   for (auto& [id, w] : workers) {
-    w->stop(command_timeout_);
+    // An abandoned worker keeps its stored status, so a restart resumes it.
+    (void)w->stop(options_.command_timeout);
   }
 }
 

@@ -47,8 +47,10 @@ class Runtime {
   Status start(const StreamSpec& spec, std::chrono::milliseconds wait, bool paused = false);
   Status pause(const std::string& stream_id);
   Status resume(const std::string& stream_id);
-  /// Stops the worker (no-op when none). Returns the last committed offset it knew.
-  std::optional<std::string> stop(const std::string& stream_id);
+  /// Stops the worker (no-op when none) within WorkerOptions::command_timeout.
+  /// A worker that overruns is abandoned: its stream is reported `error` and
+  /// the answer is that error; other streams are not held up.
+  Status stop(const std::string& stream_id);
   bool isActive(const std::string& stream_id) const;
   /// Whether the stream's worker is retrying a transient failure (its status is error).
   bool isRetrying(const std::string& stream_id) const;
@@ -62,7 +64,7 @@ class Runtime {
   Result<runtime::PushOutcome> push(const std::string& stream_id, const plugins::PushRequest& request);
   runtime::IngestCounters& ingestCounters() { return ingest_counters_; }
 
-  std::chrono::milliseconds commandTimeout() const { return command_timeout_; }
+  std::chrono::milliseconds commandTimeout() const { return options_.command_timeout; }
 
  private:
   Result<plugins::ConnectorPtr> makeConnector(const StreamSpec& spec) const;
@@ -80,7 +82,6 @@ class Runtime {
   const Clock& clock_;
   StatusListener listener_;
   WorkerOptions options_;
-  std::chrono::milliseconds command_timeout_{30000};
 
   mutable std::mutex mu_;
   std::map<std::string, std::shared_ptr<Worker>> workers_;

@@ -24,14 +24,32 @@ Worker::Worker(std::string stream_id, plugins::ConnectorPtr connector, journal::
       options_(options),
       clock_(clock) {}
 
-Worker::~Worker() { stop(std::chrono::seconds(30)); }
+Worker::~Worker() {
+  // An abandoned worker is destroyed by its own thread, which is detached.
+  if (thread_.joinable()) {
+    (void)stop(options_.command_timeout);
+    if (thread_.joinable()) {
+      thread_.detach();
+    }
+  }
+}
 
 void Worker::start(std::optional<std::string> resume_offset, bool paused) {
   {
     std::lock_guard lock(mu_);
     committed_ = resume_offset;
   }
-  thread_ = std::thread([this, resume_offset, paused] { run(resume_offset, paused); });
+  thread_ = std::thread([this, resume_offset, paused] {
+    run(resume_offset, paused);
+    std::shared_ptr<Worker> self;
+    {
+      std::lock_guard lock(mu_);
+      finished_ = true;
+      self = std::move(keep_alive_);
+      cv_.notify_all();
+    }
+    // `self` may be the last reference: nothing touches `this` after it goes.
+  });
 }
 
 bool Worker::waitStarted(std::chrono::milliseconds timeout) {
@@ -70,22 +88,32 @@ Status Worker::send(CommandType type, std::chrono::milliseconds timeout) {
 Status Worker::pause(std::chrono::milliseconds timeout) { return send(CommandType::kPause, timeout); }
 Status Worker::resume(std::chrono::milliseconds timeout) { return send(CommandType::kResume, timeout); }
 
-std::optional<std::string> Worker::stop(std::chrono::milliseconds timeout) {
-  if (thread_.joinable()) {
-    Status s = send(CommandType::kStop, timeout);
-    if (!s) {
-      logger().warning("stream=%s stop: %s; waiting for the worker", stream_id_, s.message());
-    }
-    thread_.join();
+Status Worker::stop(std::chrono::milliseconds timeout) {
+  if (!thread_.joinable()) {
+    return Status::ok();
   }
-  return committedOffset();
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  Status s = send(CommandType::kStop, timeout);
+  std::unique_lock lock(mu_);
+  cv_.wait_until(lock, deadline, [&] { return finished_; });
+  if (finished_) {
+    lock.unlock();
+    thread_.join();
+    return s.code() == StatusCode::kInvalidState ? Status::ok() : s;
+  }
+  // A connector call overran: leave the thread to end on its own, holding
+  // this worker (and through it the connector and its plugin) alive.
+  keep_alive_ = shared_from_this();
+  thread_.detach();
+  std::string msg = "the connector did not stop within " + std::to_string(timeout.count()) +
+                    " ms; its worker was abandoned and the source may still be held until it returns";
+  logger().error("stream=%s %s", stream_id_, msg);
+  return Status(StatusCode::kTransient, msg);
 }
 
-plugins::ConnectorPtr Worker::releaseConnector() {
-  if (thread_.joinable()) {
-    return nullptr;
-  }
-  return std::move(connector_);
+bool Worker::finished() const {
+  std::lock_guard lock(mu_);
+  return finished_;
 }
 
 std::optional<std::string> Worker::committedOffset() const {
@@ -106,6 +134,10 @@ bool Worker::handleCommands() {
     }
     switch (cmd.type) {
       case CommandType::kStop: {
+        // The batch in flight is committed before the source stops.
+        if (started_) {
+          (void)settleInFlight();  // a failure stops the connector itself
+        }
         Status s = started_ ? connector_->stop() : Status::ok();
         if (!s) {
           logger().warning("stream=%s connector stop failed: %s", stream_id_, s.message());
@@ -123,7 +155,8 @@ bool Worker::handleCommands() {
       case CommandType::kPause: {
         Status s = Status::ok();
         if (started_ && !paused_) {
-          s = connector_->pause();
+          s = settleInFlight() ? connector_->pause()
+                               : Status(StatusCode::kTransient, "the batch in flight could not be made durable");
         }
         if (s) {
           paused_ = true;
@@ -156,6 +189,7 @@ void Worker::waitForCommand(std::chrono::milliseconds d) {
 }
 
 void Worker::fail(const Status& status, metrics::ErrorKind kind) {
+  in_flight_.reset();
   metrics_->addError(clock_.nowMillis(), kind);
   if (started_) {
     Status s = connector_->stop();
@@ -178,49 +212,91 @@ void Worker::fail(const Status& status, metrics::ErrorKind kind) {
   setReady(false);
 }
 
+bool Worker::commitOffset(const std::string& offset) {
+  if (Status ps = callbacks_.on_durable(offset); !ps) {
+    fail(Status(StatusCode::kTransient, "persisting the offset failed: " + ps.message()), metrics::ErrorKind::kJournal);
+    return false;
+  }
+  {
+    std::lock_guard lock(mu_);
+    committed_ = offset;
+  }
+  if (Status cs = connector_->commit(offset); !cs) {
+    fail(cs, metrics::ErrorKind::kCommit);
+    return false;
+  }
+  return true;
+}
+
+bool Worker::settleInFlight() {
+  if (!in_flight_) {
+    return true;
+  }
+  InFlight batch = std::move(*in_flight_);
+  in_flight_.reset();
+  Status durable;
+  {
+    std::unique_lock lock(batch.completion->mu);
+    batch.completion->cv.wait(lock, [&] { return batch.completion->done; });
+    durable = batch.completion->status;
+  }
+  if (!durable) {
+    // Not durable: the source is not told, and restarts from the committed offset.
+    fail(Status(StatusCode::kTransient, "journal append failed: " + durable.message()), metrics::ErrorKind::kJournal);
+    return false;
+  }
+  if (batch.offset && !commitOffset(*batch.offset)) {
+    return false;
+  }
+  int64_t now = clock_.nowMillis();
+  metrics_->addEvents(now, static_cast<int64_t>(batch.records), static_cast<int64_t>(batch.bytes),
+                      batch.last_ts > 0 ? batch.last_ts : now);
+  return true;
+}
+
 bool Worker::pollOnce() {
+  // Polls while the batch in flight syncs.
   plugins::RecordBatch batch(options_.max_batch_records, options_.max_batch_bytes);
   Status s = connector_->poll(batch, options_.max_batch_records, options_.poll_timeout_ms);
   if (!s) {
+    // What is in flight may still become durable; its offset is then not
+    // committed and the batch is read again: at most one batch repeats.
+    in_flight_.reset();
     fail(s, metrics::ErrorKind::kSource);
+    return false;
+  }
+  if (!settleInFlight()) {
     return false;
   }
   if (batch.empty()) {
     return true;
   }
-  size_t bytes = batch.bytes();
+  InFlight next;
+  next.bytes = batch.bytes();
   // takeRecords() empties the batch, offset included.
-  std::optional<std::string> last_offset = batch.lastOffset();
+  next.offset = batch.lastOffset();
   std::vector<Record> records = batch.takeRecords();
-  int64_t last_ts = records.empty() ? 0 : records.back().ts_ms;
-  if (!records.empty()) {
-    auto r = journal_->appendDurable(stream_id_, records);
-    if (!r) {
-      // Not durable: the source is not told, and restarts from the committed offset.
-      // A record the journal refuses would be refused again on every retry.
-      StatusCode code = r.status().code() == StatusCode::kInvalidArgument ? StatusCode::kFatal : StatusCode::kTransient;
-      fail(Status(code, "journal append failed: " + r.status().message()), metrics::ErrorKind::kJournal);
-      return false;
-    }
+  next.records = records.size();
+  next.last_ts = records.empty() ? 0 : records.back().ts_ms;
+  if (records.empty()) {
+    // Only the position moved (nothing to write): commit it now, in order.
+    return !next.offset || commitOffset(*next.offset);
   }
-  if (const auto& offset = last_offset) {
-    if (Status ps = callbacks_.on_durable(*offset); !ps) {
-      fail(Status(StatusCode::kTransient, "persisting the offset failed: " + ps.message()),
-           metrics::ErrorKind::kJournal);
-      return false;
-    }
-    {
-      std::lock_guard lock(mu_);
-      committed_ = *offset;
-    }
-    if (Status cs = connector_->commit(*offset); !cs) {
-      fail(cs, metrics::ErrorKind::kCommit);
-      return false;
-    }
+  next.completion = std::make_shared<Completion>();
+  auto r = journal_->append(stream_id_, records,
+                            [c = next.completion](const Status& status, journal::SeqRange /*range*/) {
+                              std::lock_guard lock(c->mu);
+                              c->done = true;
+                              c->status = status;
+                              c->cv.notify_all();
+                            });
+  if (!r) {
+    // A record the journal refuses would be refused again on every retry.
+    StatusCode code = r.status().code() == StatusCode::kInvalidArgument ? StatusCode::kFatal : StatusCode::kTransient;
+    fail(Status(code, "journal append failed: " + r.status().message()), metrics::ErrorKind::kJournal);
+    return false;
   }
-  int64_t now = clock_.nowMillis();
-  metrics_->addEvents(now, static_cast<int64_t>(records.size()), static_cast<int64_t>(bytes),
-                      last_ts > 0 ? last_ts : now);
+  in_flight_ = std::move(next);
   return true;
 }
 

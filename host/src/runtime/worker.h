@@ -30,15 +30,20 @@ struct WorkerOptions {
   std::chrono::milliseconds backoff_max{30000};
   std::chrono::milliseconds lag_interval{1000};
   std::chrono::milliseconds paused_tick{1000};
+  /// How long stop(), pause() and resume() wait for the worker before giving up.
+  std::chrono::milliseconds command_timeout{30000};
 };
 
 using WorkerCallbacks = StreamCallbacks;
 
-/// One running pull stream: a thread that polls the connector, appends each
-/// batch to the pipeline journal, waits for it to be durable, persists the
-/// offset, and only then commits it to the source. Every connector call
-/// happens on this thread; other threads talk to it through commands.
-class Worker {
+/// One running pull stream: a thread that polls the connector and appends each
+/// batch to the pipeline journal. While batch N syncs, the thread polls batch
+/// N+1; before appending N+1 it waits until N is durable, persists N's offset
+/// and commits it to the source. So at most one appended batch is ever
+/// uncommitted (a crash repeats at most one batch) and nothing is committed
+/// before it is durable. Every connector call happens on this thread; other
+/// threads talk to it through commands.
+class Worker : public std::enable_shared_from_this<Worker> {
  public:
   Worker(std::string stream_id, plugins::ConnectorPtr connector, journal::JournalSharedPtr journal,
          std::shared_ptr<metrics::StreamMetrics> metrics, WorkerCallbacks callbacks, WorkerOptions options,
@@ -54,10 +59,13 @@ class Worker {
   Status pause(std::chrono::milliseconds timeout);
   Status resume(std::chrono::milliseconds timeout);
   /// Stops reading after the batch in flight is durable and committed, stops
-  /// the connector and ends the thread. Returns the last committed offset.
-  std::optional<std::string> stop(std::chrono::milliseconds timeout);
-  /// After stop(): the connector, for teardown.
-  plugins::ConnectorPtr releaseConnector();
+  /// the connector and ends the thread. A worker that does not finish within
+  /// `timeout` (a connector call that overruns) is abandoned: the call answers
+  /// kTransient at once and the thread, keeping itself alive, ends on its own.
+  /// Must be called on a Worker owned by a shared_ptr.
+  Status stop(std::chrono::milliseconds timeout);
+  /// Whether the thread has ended (tests; an abandoned worker ends later).
+  bool finished() const;
 
   std::optional<std::string> committedOffset() const;
   /// In error after a transient failure and retrying with backoff (not a fatal stop).
@@ -79,6 +87,26 @@ class Worker {
   /// Sleeps up to `d` unless a command arrives.
   void waitForCommand(std::chrono::milliseconds d);
   bool pollOnce();
+  /// The batch appended but not yet committed: its durability outcome is set
+  /// by the journal's flusher.
+  struct Completion {
+    std::mutex mu;
+    std::condition_variable cv;
+    bool done = false;
+    Status status;
+  };
+  struct InFlight {
+    std::shared_ptr<Completion> completion;
+    std::optional<std::string> offset;
+    size_t records = 0;
+    size_t bytes = 0;
+    int64_t last_ts = 0;
+  };
+  /// Waits for the batch in flight, then persists and commits its offset.
+  /// False after a failure (already reported through fail()).
+  bool settleInFlight();
+  /// Persists `offset` and commits it to the source; false after fail().
+  bool commitOffset(const std::string& offset);
   void refreshLag();
   void setReady(bool ok);
 
@@ -95,6 +123,8 @@ class Worker {
   std::deque<Command> commands_;
   std::optional<std::string> committed_;  // guarded by mu_
   std::optional<bool> ready_;              // guarded by mu_: set once the first start finished
+  bool finished_ = false;                  // guarded by mu_
+  std::shared_ptr<Worker> keep_alive_;     // guarded by mu_: set when abandoned
 
   // Thread-only state.
   bool started_ = false;
@@ -103,6 +133,7 @@ class Worker {
   std::atomic<bool> retrying_{false};  // a transient failure is being retried
   std::chrono::milliseconds backoff_{0};
   std::chrono::steady_clock::time_point next_lag_{};
+  std::optional<InFlight> in_flight_;
   std::thread thread_;
 };
 
