@@ -176,6 +176,64 @@ TEST_F(KafkaTest, RecordsKeepFormatsHeadersTombstonesAndResumeExactly) {
   EXPECT_EQ(headSeq(api(), pipeline_), 62) << "records were read twice after a stop and start";
 }
 
+TEST_F(KafkaTest, TopicPatternHeadersOffAndIsolationLevels) {
+  for (const char* t : {"ev.a", "ev.b", "other"}) {
+    mock_.createTopic(t, 1);
+  }
+  std::vector<KafkaMessage> with_headers = numbered(0, 5, 1);
+  for (auto& m : with_headers) {
+    m.headers = {{"trace", "x"}};
+  }
+  mock_.produce("ev.a", with_headers);
+  mock_.produce("ev.b", numbered(10, 15, 1));
+  mock_.produce("other", numbered(20, 25, 1));
+  mock_.produceInTransaction("ev.a", numbered(900, 903, 1), false);  // aborted
+  mock_.produceInTransaction("ev.a", numbered(910, 912, 1), true);
+
+  std::string pattern = startStream(
+      "pattern", std::string(R"({"topic_pattern":"^ev\\..*","include_headers":false,)") + kFastGroup + "}");
+  std::string dirty = startStream(
+      "dirty", std::string(R"({"topics":["ev.a"],"isolation_level":"read_uncommitted",)") + kFastGroup + "}");
+  // pattern: 5 + 5 + the 2 committed; dirty: 5 + 3 aborted + 2 committed.
+  ASSERT_TRUE(waitForHead(api(), pipeline_, 22, 30s));
+  std::this_thread::sleep_for(500ms);
+  std::multiset<int64_t> from_pattern;
+  std::multiset<int64_t> from_dirty;
+  for (const auto& e : allEvents(api(), pipeline_)) {
+    int64_t n = e["value"]["n"].integer();
+    if (e["stream_id"].str() == pattern) {
+      from_pattern.insert(n);
+      EXPECT_EQ(e["headers"].size(), 0u) << "include_headers false kept headers: " << e.dump();
+      EXPECT_EQ(e["offset"].str().rfind("ev.", 0), 0u) << e.dump();
+    } else {
+      EXPECT_EQ(e["stream_id"].str(), dirty) << e.dump();
+      from_dirty.insert(n);
+      if (n < 5) {
+        EXPECT_EQ(e["headers"]["trace"].str(), "x") << "headers are kept by default: " << e.dump();
+      }
+    }
+  }
+  // The mock cluster keeps no list of aborted transactions, so a read_committed
+  // consumer cannot skip them there; what differs is what reaches librdkafka.
+  std::multiset<int64_t> without_aborted;
+  for (int64_t n : from_pattern) {
+    if (n < 900 || n > 902) {
+      without_aborted.insert(n);
+    }
+  }
+  EXPECT_EQ(without_aborted, (std::multiset<int64_t>{0, 1, 2, 3, 4, 10, 11, 12, 13, 14, 910, 911}))
+      << "^ev\\..* must match ev.a and ev.b, not other";
+  EXPECT_EQ(from_dirty, (std::multiset<int64_t>{0, 1, 2, 3, 4, 900, 901, 902, 910, 911}));
+  std::string log = daemon_.log();
+  EXPECT_NE(log.find("stream=" + pattern + " consumer started group=streamhost-" + pattern +
+                     " isolation.level=read_committed include_headers=false"),
+            std::string::npos)
+      << log;
+  EXPECT_NE(log.find("stream=" + dirty + " consumer started group=streamhost-" + dirty +
+                     " isolation.level=read_uncommitted include_headers=true"),
+            std::string::npos);
+}
+
 TEST_F(KafkaTest, StartFromLatestAndATimestampSkipWhatIsThere) {
   mock_.createTopic("old", 1);
   mock_.produce("old", numbered(0, 10, 1));

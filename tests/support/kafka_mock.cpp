@@ -134,6 +134,49 @@ void KafkaMock::produce(const std::string& topic, const std::vector<KafkaMessage
   }
 }
 
+void KafkaMock::produceInTransaction(const std::string& topic, const std::vector<KafkaMessage>& messages,
+                                     bool commit) {
+  char err[512];
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  rd_kafka_conf_set(conf, "bootstrap.servers", bootstraps_.c_str(), err, sizeof err);
+  std::string txn_id = "test-txn-" + topic + (commit ? "-c" : "-a");
+  rd_kafka_conf_set(conf, "transactional.id", txn_id.c_str(), err, sizeof err);
+  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
+  if (rk == nullptr) {
+    throw std::runtime_error(std::string("transactional producer: ") + err);
+  }
+  auto check = [rk](rd_kafka_error_t* e, const char* what) {
+    if (e != nullptr) {
+      std::string msg = std::string(what) + ": " + rd_kafka_error_string(e);
+      rd_kafka_error_destroy(e);
+      rd_kafka_destroy(rk);
+      throw std::runtime_error(msg);
+    }
+  };
+  check(rd_kafka_init_transactions(rk, 30000), "init_transactions");
+  check(rd_kafka_begin_transaction(rk), "begin_transaction");
+  for (const auto& m : messages) {
+    void* value = m.value ? const_cast<char*>(m.value->data()) : nullptr;
+    size_t value_len = m.value ? m.value->size() : 0;
+    void* key = m.key ? const_cast<char*>(m.key->data()) : nullptr;
+    size_t key_len = m.key ? m.key->size() : 0;
+    rd_kafka_resp_err_t e = rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(m.partition),
+                                              RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_KEY(key, key_len),
+                                              RD_KAFKA_V_VALUE(value, value_len), RD_KAFKA_V_END);
+    if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      rd_kafka_destroy(rk);
+      throw std::runtime_error(std::string("transactional produce: ") + rd_kafka_err2str(e));
+    }
+  }
+  if (commit) {
+    check(rd_kafka_commit_transaction(rk, 30000), "commit_transaction");
+  } else {
+    rd_kafka_flush(rk, 30000);
+    check(rd_kafka_abort_transaction(rk, 30000), "abort_transaction");
+  }
+  rd_kafka_destroy(rk);
+}
+
 std::map<int32_t, int64_t> KafkaMock::committed(const std::string& group, const std::string& topic,
                                                 int partitions) {
   char err[512];

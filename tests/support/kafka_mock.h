@@ -34,6 +34,9 @@ class KafkaMock {
   void brokerUp(int id);
   /// Produces and waits until every message is acknowledged.
   void produce(const std::string& topic, const std::vector<KafkaMessage>& messages);
+  /// Produces in one transaction of a transactional producer, then commits
+  /// it (or aborts it, leaving aborted messages in the log).
+  void produceInTransaction(const std::string& topic, const std::vector<KafkaMessage>& messages, bool commit);
   /// The group's committed offset per partition (absent: none committed).
   std::map<int32_t, int64_t> committed(const std::string& group, const std::string& topic, int partitions);
 

@@ -10,6 +10,22 @@ namespace {
 
 constexpr int kBrokerTimeoutMs = 10000;
 
+/// "3 active members" from the group's description; only called where the
+/// cluster answered that it supports DescribeGroups.
+std::string activeMembers(rd_kafka_t* rk, const std::string& group) {
+  const rd_kafka_group_list* list = nullptr;
+  if (rd_kafka_list_groups(rk, group.c_str(), &list, kBrokerTimeoutMs) != RD_KAFKA_RESP_ERR_NO_ERROR ||
+      list == nullptr) {
+    return "active members";
+  }
+  int members = list->group_cnt == 1 ? list->groups[0].member_cnt : -1;
+  rd_kafka_group_list_destroy(list);
+  if (members < 0) {
+    return "active members";
+  }
+  return std::to_string(members) + (members == 1 ? " active member" : " active members");
+}
+
 }  // namespace
 
 std::vector<std::string> KafkaSource::teardown(bool force) {
@@ -65,8 +81,9 @@ std::vector<std::string> KafkaSource::teardown(bool force) {
     return {"deleted consumer group " + config_.group_id};
   }
   if (group_err == RD_KAFKA_RESP_ERR_NON_EMPTY_GROUP && !force) {
-    throw sdk::Error(SH_ERR_BUSY, "consumer group " + config_.group_id +
-                                      " still has active members; stop them or delete with force=true");
+    throw sdk::Error(SH_ERR_BUSY, "consumer group " + config_.group_id + " still has " +
+                                      activeMembers(admin.get(), config_.group_id) +
+                                      "; stop them or delete with force=true");
   }
   return {"kept consumer group " + config_.group_id + ": " + (outcome.empty() ? "no answer" : outcome)};
 }

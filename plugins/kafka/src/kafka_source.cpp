@@ -115,7 +115,8 @@ void KafkaSource::start(std::string_view resume_offset) {
     rk_.reset();
     throw sdk::Error(SH_ERR_FATAL, "cannot subscribe: " + sentenceFor(e, why));
   }
-  host().info("consumer started group=" + config_.group_id + " resume=" +
+  host().info("consumer started group=" + config_.group_id + " isolation.level=" + config_.isolation_level +
+              " include_headers=" + (config_.include_headers ? "true" : "false") + " resume=" +
               (durable_.empty() ? std::string("(group's committed offsets)") : formatPositions(durable_)));
 }
 
