@@ -224,29 +224,7 @@ Result<PushOutcome> PushStream::pushAdmitted(const plugins::PushRequest& request
     }
   }
   if (last_offset) {
-    // Durable callbacks run in journal order, so once this range is durable
-    // every earlier one is too. The plugin hears commit(offset) only in
-    // journal order (an overlapping call that finishes later and is older is
-    // covered by the newer commit) and only once the offset is persisted.
-    std::lock_guard lock(commit_mu_);
-    if (range.last >= committed_seq_) {
-      if (Status s = callbacks_.on_durable(*last_offset); !s) {
-        // The records are durable; only the resume position lags.
-        logger().warning("stream=%s persisting offset failed: %s", stream_id_, s.message());
-        metrics_->addError(clock_.nowMillis(), metrics::ErrorKind::kJournal);
-      } else {
-        committed_seq_ = range.last;
-        {
-          std::lock_guard state(mu_);
-          committed_ = *last_offset;
-        }
-        std::lock_guard commit_call(call_mu_);
-        if (Status c = connector_->commit(*last_offset); !c) {
-          logger().warning("stream=%s commit failed: %s", stream_id_, c.message());
-          metrics_->addError(clock_.nowMillis(), metrics::ErrorKind::kCommit);
-        }
-      }
-    }
+    persistDurable(range.last, *last_offset);
   }
   int64_t now = clock_.nowMillis();
   if (!records.empty()) {
@@ -254,6 +232,60 @@ Result<PushOutcome> PushStream::pushAdmitted(const plugins::PushRequest& request
   }
   out.records = records.size();
   return out;
+}
+
+void PushStream::persistDurable(uint64_t seq, const std::string& offset) {
+  // Durable callbacks run in journal order, so once `seq` is durable every
+  // earlier range is too. The plugin hears commit(offset) only in journal
+  // order and only once the offset is persisted. While one request persists,
+  // others leave their offset here and answer at once; it persists the newest
+  // before it returns. The stored offset is a lower bound, so it may lag a
+  // request's answer by one store write.
+  {
+    std::lock_guard lock(commit_mu_);
+    if (seq > pending_seq_) {
+      pending_seq_ = seq;
+      pending_offset_ = offset;
+    }
+    if (persisting_) {
+      return;
+    }
+    persisting_ = true;
+  }
+  while (true) {
+    uint64_t target = 0;
+    std::string target_offset;
+    {
+      std::lock_guard lock(commit_mu_);
+      if (pending_seq_ <= committed_seq_) {
+        persisting_ = false;
+        return;
+      }
+      target = pending_seq_;
+      target_offset = pending_offset_;
+    }
+    if (Status s = callbacks_.on_durable(target_offset); !s) {
+      // The records are durable; only the resume position lags. The next request retries.
+      logger().warning("stream=%s persisting offset failed: %s", stream_id_, s.message());
+      metrics_->addError(clock_.nowMillis(), metrics::ErrorKind::kJournal);
+      std::lock_guard lock(commit_mu_);
+      persisting_ = false;
+      return;
+    }
+    {
+      std::lock_guard state(mu_);
+      committed_ = target_offset;
+    }
+    {
+      std::lock_guard commit_call(call_mu_);
+      if (Status c = connector_->commit(target_offset); !c) {
+        logger().warning("stream=%s commit failed: %s", stream_id_, c.message());
+        metrics_->addError(clock_.nowMillis(), metrics::ErrorKind::kCommit);
+      }
+    }
+    std::lock_guard lock(commit_mu_);
+    committed_seq_ = target;
+  }
 }
 
 }  // namespace streamhost::runtime

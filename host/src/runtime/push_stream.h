@@ -89,8 +89,16 @@ class PushStream {
   const bool concurrent_;
 
   std::mutex call_mu_;    // one connector call at a time
+  /// Persists the newest durable offset and commits it to the plugin, for
+  /// this request and any that became durable meanwhile (one store write
+  /// serves many concurrent requests).
+  void persistDurable(uint64_t seq, const std::string& offset);
+
   std::mutex commit_mu_;  // persisted offsets only move forward
   uint64_t committed_seq_ = 0;  // guarded by commit_mu_
+  uint64_t pending_seq_ = 0;    // guarded by commit_mu_: newest durable, not yet persisted
+  std::string pending_offset_;  // guarded by commit_mu_
+  bool persisting_ = false;     // guarded by commit_mu_: a request is persisting for all
 
   mutable std::mutex mu_;
   std::condition_variable cv_;
