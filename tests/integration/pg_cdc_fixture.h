@@ -22,6 +22,7 @@ inline std::string lowerCase(std::string s) {
 class PgCdcFixture : public ::testing::Test {
  protected:
   PgCdcFixture() : daemon_(DaemonOptions{{"--set", "limits.api_requests_per_second=0"}}) {}
+  explicit PgCdcFixture(DaemonOptions options) : daemon_(std::move(options)) {}
 
   virtual PgServer* server() = 0;
   virtual std::string sslMode() const { return "disable"; }
@@ -115,6 +116,30 @@ class PostgresCdcFaultTest : public PgCdcFixture {
   }
   static void TearDownTestSuite() { server_.reset(); }
   PgServer* server() override { return server_.get(); }
+
+  static inline std::unique_ptr<PgServer> server_;
+};
+
+/// The fault server's settings, and a daemon whose group commit waits 10 ms,
+/// so a snapshot of many small batches takes seconds and can be cut mid-way.
+class PostgresCdcSlowSnapshotTest : public PgCdcFixture {
+ protected:
+  PostgresCdcSlowSnapshotTest()
+      : PgCdcFixture(DaemonOptions{{"--set", "limits.api_requests_per_second=0", "--set",
+                                    "journal.group_commit_delay_ms=10"}}) {}
+  static void SetUpTestSuite() { startSuiteServer(server_, sharedPgOptions()); }
+  static void TearDownTestSuite() { server_.reset(); }
+  PgServer* server() override { return server_.get(); }
+
+  /// Starts a snapshot of every table in small batches, without waiting for
+  /// the slot to stream (it does only once the snapshot ends).
+  std::string startSnapshotStream(const std::string& slot) {
+    std::string id = createCdc(slot, "{\"slot_name\":" + jsonQuote(slot) +
+                                         ",\"snapshot_mode\":\"initial\",\"max_batch_rows\":250}");
+    HttpResponse r = api().post("/api/streams/" + id + "/start");
+    EXPECT_EQ(r.status, 200) << r.describe();
+    return id;
+  }
 
   static inline std::unique_ptr<PgServer> server_;
 };

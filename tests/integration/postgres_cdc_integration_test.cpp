@@ -329,6 +329,82 @@ TEST_F(PostgresCdcFaultTest, PostgresRestartDuringLoadLosesNothing) {
   EXPECT_TRUE(allRowsDelivered(db_, "pgr_t", t.events()));
 }
 
+namespace {
+
+/// How often each id of `table` was delivered as a snapshot row ('r').
+std::map<int64_t, int> snapshotRowCounts(const std::vector<Json>& events) {
+  std::map<int64_t, int> seen;
+  for (const auto& e : events) {
+    if (e["value"]["op"].str() == "r") {
+      ++seen[e["value"]["after"]["id"].integer()];
+    }
+  }
+  return seen;
+}
+
+constexpr int kSnapRows = 100000;
+constexpr int kSnapBatch = 250;
+
+}  // namespace
+
+// A kill during the initial snapshot read it all again from the first row;
+// it now resumes after the last durable row, so a kill repeats at most a batch.
+TEST_F(PostgresCdcSlowSnapshotTest, SigkillDuringTheSnapshotRepeatsAtMostABatch) {
+  ASSERT_TRUE(db_.exec("CREATE TABLE snap_k (id bigint PRIMARY KEY, pad text); "
+                       "INSERT INTO snap_k SELECT g, 'row ' || g FROM generate_series(1, " +
+                       std::to_string(kSnapRows) + ") g"));
+  std::string id = startSnapshotStream("snapk_slot");
+  ASSERT_TRUE(waitForHead(api(), pipeline_, 5000, 60s));
+  ASSERT_TRUE(daemon_.stop(SIGKILL));
+  ASSERT_TRUE(daemon_.start());
+  ASSERT_TRUE(waitForStatus(api(), id, "running", 30s));
+  std::map<int64_t, int> seen;
+  ASSERT_TRUE(pollUntil(
+      [&] {
+        seen = snapshotRowCounts(allEvents(api(), pipeline_));
+        return seen.size() >= static_cast<size_t>(kSnapRows);
+      },
+      120s))
+      << seen.size() << " of " << kSnapRows << " rows delivered";
+  int64_t repeats = 0;
+  for (const auto& [row, n] : seen) {
+    repeats += n - 1;
+  }
+  EXPECT_EQ(seen.size(), static_cast<size_t>(kSnapRows));
+  EXPECT_LE(repeats, kSnapBatch) << "the kill repeated more than one batch";
+  // Also shows the kill landed inside the snapshot.
+  EXPECT_NE(daemon_.log().find("resuming the snapshot at public.snap_k after its last delivered row"),
+            std::string::npos);
+}
+
+// The snapshot's connection dropping mid-way put the stream in a fatal error
+// (its cursor was gone on the silently reopened connection); it now resumes.
+TEST_F(PostgresCdcSlowSnapshotTest, ALostSnapshotConnectionResumesTheSnapshot) {
+  ASSERT_TRUE(db_.exec("CREATE TABLE snap_c (id bigint PRIMARY KEY, pad text); "
+                       "INSERT INTO snap_c SELECT g, 'row ' || g FROM generate_series(1, " +
+                       std::to_string(kSnapRows) + ") g"));
+  std::string id = startSnapshotStream("snapc_slot");
+  ASSERT_TRUE(waitForHead(api(), pipeline_, 5000, 60s));
+  ASSERT_TRUE(db_.exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() "
+                       "AND query LIKE 'FETCH FORWARD%' AND pid <> pg_backend_pid()"));
+  std::map<int64_t, int> seen;
+  ASSERT_TRUE(pollUntil(
+      [&] {
+        seen = snapshotRowCounts(allEvents(api(), pipeline_));
+        return seen.size() >= static_cast<size_t>(kSnapRows);
+      },
+      120s))
+      << seen.size() << " of " << kSnapRows << " rows; stream: " << attributes(id).dump();
+  int64_t repeats = 0;
+  for (const auto& [row, n] : seen) {
+    repeats += n - 1;
+  }
+  EXPECT_LE(repeats, kSnapBatch);
+  EXPECT_TRUE(waitForStatus(api(), id, "running", 30s));
+  EXPECT_NE(daemon_.log().find("resuming the snapshot at public.snap_c after its last delivered row"),
+            std::string::npos);
+}
+
 // A stream in a transient error at shutdown was left in error by the next
 // start, and could be PATCHed while its worker still retried the old config.
 TEST_F(PostgresCdcFaultTest, AStreamRetryingAtShutdownResumesAfterRestart) {

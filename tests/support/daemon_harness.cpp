@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <sys/prctl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -60,7 +61,10 @@ pid_t spawn(std::vector<std::string> args, int stdout_fd, int stderr_fd) {
   std::vector<char*> envp = cStrings(env);
   pid_t pid = ::fork();
   if (pid == 0) {
-    // Only async-signal-safe calls from here on.
+    // Only async-signal-safe calls from here on. A test process that dies
+    // (a crash, a ctest timeout) takes its daemon with it, instead of leaving
+    // it to run streams into the temp dir unwatched.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     ::dup2(stdout_fd, STDOUT_FILENO);
     ::dup2(stderr_fd, STDERR_FILENO);
     int devnull = ::open("/dev/null", O_RDONLY);

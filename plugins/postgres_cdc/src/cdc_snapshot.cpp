@@ -26,12 +26,43 @@ void CdcSource::beginSnapshot(const std::string& snapshot_name, Lsn consistent) 
   s.started_ms = host().nowMs();
   host().info("snapshot of " + std::to_string(s.tables.size()) + " tables at " + formatLsn(consistent) +
               " starting");
+  s.conn = &conn;
+  snapshot_ = std::move(s);
+  phase_ = Phase::kSnapshot;
+}
+
+void CdcSource::resumeSnapshot(const Offset::SnapshotPos& pos) {
+  PgConn& conn = admin();
+  conn.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", "resuming the snapshot");
+  Snapshot s;
+  s.tables = ServerAdmin(conn).publishedTables(config_);
+  s.consistent = pos.consistent;
+  s.started_ms = host().nowMs();
+  s.conn = &conn;
+  // Tables are read in (schema, table) order: those before the position are done.
+  const std::pair<std::string, std::string> at{pos.schema, pos.table};
+  while (s.table < s.tables.size() && s.tables[s.table] < at) {
+    ++s.table;
+  }
+  if (s.table < s.tables.size() && s.tables[s.table] == at) {
+    s.resume_key = pos.key;
+  }
+  host().info("resuming the snapshot at " + pos.schema + "." + pos.table +
+              (s.resume_key.empty() ? std::string(" from its start") : " after its last delivered row") +
+              " in a new transaction; changes since " + formatLsn(pos.consistent) +
+              " are then replayed from the slot, so rows read now may show them early");
   snapshot_ = std::move(s);
   phase_ = Phase::kSnapshot;
 }
 
 void CdcSource::snapshotStep(int64_t rows) {
   Snapshot& s = *snapshot_;
+  if (!admin_ || admin_.get() != s.conn || !admin_->ok()) {
+    // The transaction and cursor died with their connection; the host restarts
+    // the source from the last durable row, which resumes the snapshot there.
+    throw sdk::Error(SH_ERR_TRANSIENT, "the connection reading the snapshot was lost; it resumes after the last "
+                                       "delivered row");
+  }
   PgConn& conn = *admin_;
   while (s.table < s.tables.size()) {
     const auto& table = s.tables[s.table];
@@ -41,22 +72,57 @@ void CdcSource::snapshotStep(int64_t rows) {
       s.relation = Relation();
       s.relation.schema = table.first;
       s.relation.table = table.second;
+      std::vector<std::string> columns = sa.snapshotColumns(name);
       std::string select;
-      for (const std::string& col : sa.snapshotColumns(name)) {
+      for (const std::string& col : columns) {
         Column c;
         c.name = col;
         s.relation.columns.push_back(std::move(c));
         select += (select.empty() ? "" : ", ") + quoteIdent(col);
       }
       s.relation.prepare();
-      s.relation.setKey(sa.primaryKey(name, false));
-      conn.exec(std::string("DECLARE ") + kCursor + " NO SCROLL CURSOR FOR SELECT " + select + " FROM " + name,
-                "reading " + name);
+      std::vector<std::string> key = sa.primaryKey(name, false);
+      s.relation.setKey(key);
+      // Read in key order, so the last delivered key is a place to resume from.
+      s.key_cols.clear();
+      std::string order;
+      std::string after;
+      for (size_t k = 0; k < key.size(); ++k) {
+        auto it = std::find(columns.begin(), columns.end(), key[k]);
+        if (it == columns.end()) {  // a key the snapshot cannot see: read unordered, restart if cut
+          key.clear();
+          s.key_cols.clear();
+          order.clear();
+          break;
+        }
+        s.key_cols.push_back(static_cast<int>(it - columns.begin()));
+        order += (k == 0 ? "" : ", ") + quoteIdent(key[k]);
+        if (k < s.resume_key.size()) {
+          after += (k == 0 ? "" : ", ") + quoteLiteral(s.resume_key[k]);
+        }
+      }
+      std::string sql = "DECLARE " + std::string(kCursor) + " NO SCROLL CURSOR FOR SELECT " + select + " FROM " + name;
+      if (!key.empty() && s.resume_key.size() == key.size()) {
+        sql += " WHERE (" + order + ") > (" + after + ")";
+      }
+      if (!key.empty()) {
+        sql += " ORDER BY " + order;
+      }
+      s.resume_key.clear();
+      conn.exec(sql, "reading " + name);
       s.cursor_open = true;
       s.rows_table = 0;
     }
-    PgResultPtr r = conn.exec("FETCH FORWARD " + std::to_string(std::max<int64_t>(rows, 1)) + " FROM " + kCursor,
-                              "reading " + name);
+    PgResultPtr r;
+    try {
+      r = conn.exec("FETCH FORWARD " + std::to_string(std::max<int64_t>(rows, 1)) + " FROM " + kCursor,
+                    "reading " + name);
+    } catch (const sdk::Error& e) {
+      if (!conn.ok()) {
+        throw sdk::Error(SH_ERR_TRANSIENT, std::string(e.what()) + "; the snapshot resumes after the last delivered row");
+      }
+      throw;
+    }
     int n = PQntuples(r.get());
     if (n == 0) {
       conn.exec(std::string("CLOSE ") + kCursor, "reading " + name);
@@ -85,6 +151,11 @@ void CdcSource::snapshotStep(int64_t rows) {
       p.op = 'r';
       p.ts_ms = s.started_ms;
       p.offset.kind = Offset::Kind::kSnapshot;
+      std::vector<std::string> key_text;
+      for (int c : s.key_cols) {
+        key_text.emplace_back(PQgetvalue(r.get(), i, c), static_cast<size_t>(PQgetlength(r.get(), i, c)));
+      }
+      p.offset.snapshot_pos = Offset::snapshotPosition(s.consistent, table.first, table.second, key_text);
     }
     s.rows_table += n;
     s.rows_total += n;

@@ -140,6 +140,18 @@ void CdcSource::prepareSlot(const Offset& resume) {
     return;
   }
   bool snapshot = config_.snapshot_mode == SnapshotMode::kInitial;
+  auto pos = resume.kind == Offset::Kind::kSnapshot ? resume.snapshotPos() : std::nullopt;
+  if (slot && pos && host().stateGet("created_slot") == config_.slot_name &&
+      slot->confirmed_flush <= pos->consistent) {
+    // Our own slot, still at the snapshot's consistent point: continue the
+    // snapshot after the last durable row instead of reading it all again.
+    if (slot->active_pid) {
+      throw sdk::Error(SH_ERR_BUSY, "replication slot " + config_.slot_name + " is in use by pid " +
+                                        std::to_string(*slot->active_pid));
+    }
+    resumeSnapshot(*pos);
+    return;
+  }
   if (slot && (snapshot || resume.kind == Offset::Kind::kSnapshot)) {
     // Nothing of this slot was ever delivered: start over with a fresh snapshot,
     // but only on a slot this stream made; someone else's is not ours to drop.

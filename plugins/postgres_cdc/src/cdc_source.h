@@ -81,6 +81,9 @@ class CdcSource final : public sdk::Source, private DecoderEvents {
     int64_t started_ms = 0;
     int64_t rows_table = 0;
     int64_t rows_total = 0;
+    std::vector<std::string> resume_key;  ///< the current table continues after this key
+    std::vector<int> key_cols;            ///< result columns of the current table's primary key
+    const PgConn* conn = nullptr;         ///< the connection holding the snapshot's transaction
   };
   enum class Phase { kIdle, kSnapshot, kStreaming };
 
@@ -88,6 +91,9 @@ class CdcSource final : public sdk::Source, private DecoderEvents {
   void startConnected(const Offset& resume);
   void prepareSlot(const Offset& resume);
   void beginSnapshot(const std::string& snapshot_name, Lsn consistent);
+  /// Continues an interrupted snapshot after its last delivered row, in a new
+  /// transaction (the exported snapshot died with its connection).
+  void resumeSnapshot(const Offset::SnapshotPos& pos);
   void snapshotStep(int64_t rows);
   void startStreaming(Lsn from);
   void handleCopyMessage(std::string_view msg);

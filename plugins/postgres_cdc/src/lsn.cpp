@@ -3,6 +3,8 @@
 #include <charconv>
 #include <cstdio>
 
+#include <streamhost/sdk/json.hpp>
+
 namespace streamhost::pgcdc {
 namespace {
 
@@ -43,7 +45,7 @@ std::optional<Lsn> parseLsn(std::string_view text) {
 std::string Offset::encode() const {
   switch (kind) {
     case Kind::kNone: return {};
-    case Kind::kSnapshot: return "snapshot";
+    case Kind::kSnapshot: return snapshot_pos.empty() ? "snapshot" : "snapshot:" + snapshot_pos;
     case Kind::kStream: break;
   }
   std::string out = formatLsn(complete);
@@ -63,6 +65,14 @@ std::optional<Offset> Offset::parse(std::string_view text) {
   }
   if (text == "snapshot") {
     o.kind = Kind::kSnapshot;
+    return o;
+  }
+  if (text.rfind("snapshot:", 0) == 0) {
+    o.kind = Kind::kSnapshot;
+    o.snapshot_pos = std::string(text.substr(9));
+    if (!o.snapshotPos()) {
+      return std::nullopt;
+    }
     return o;
   }
   o.kind = Kind::kStream;
@@ -90,6 +100,42 @@ std::optional<Offset> Offset::parse(std::string_view text) {
   o.txn_commit = *commit;
   o.txn_records = count;
   return o;
+}
+
+std::string Offset::snapshotPosition(Lsn consistent, const std::string& schema, const std::string& table,
+                                     const std::vector<std::string>& key) {
+  std::string out = "[";
+  sdk::appendJsonQuoted(out, formatLsn(consistent));
+  out += ',';
+  sdk::appendJsonQuoted(out, schema);
+  out += ',';
+  sdk::appendJsonQuoted(out, table);
+  for (const auto& k : key) {
+    out += ',';
+    sdk::appendJsonQuoted(out, k);
+  }
+  out += ']';
+  return out;
+}
+
+std::optional<Offset::SnapshotPos> Offset::snapshotPos() const {
+  if (snapshot_pos.empty()) {
+    return std::nullopt;
+  }
+  auto items = sdk::parseJsonStringArray(snapshot_pos);
+  if (!items || items->size() < 3) {
+    return std::nullopt;
+  }
+  auto lsn = parseLsn((*items)[0]);
+  if (!lsn || *lsn == 0) {
+    return std::nullopt;
+  }
+  SnapshotPos p;
+  p.consistent = *lsn;
+  p.schema = (*items)[1];
+  p.table = (*items)[2];
+  p.key.assign(items->begin() + 3, items->end());
+  return p;
 }
 
 }  // namespace streamhost::pgcdc

@@ -91,5 +91,33 @@ TEST(OffsetTest, RefusesForeignTokens) {
   }
 }
 
+
+TEST(OffsetTest, SnapshotPositionsRoundTripAnyKeyText) {
+  Offset o;
+  o.kind = Offset::Kind::kSnapshot;
+  o.snapshot_pos = Offset::snapshotPosition(0x16B3748, "sales", "order \"lines\"|x", {"42", "a,b]\"", ""});
+  std::string text = o.encode();
+  EXPECT_EQ(text.rfind("snapshot:[", 0), 0u) << text;
+  auto back = Offset::parse(text);
+  ASSERT_TRUE(back.has_value());
+  EXPECT_EQ(back->kind, Offset::Kind::kSnapshot);
+  auto pos = back->snapshotPos();
+  ASSERT_TRUE(pos.has_value());
+  EXPECT_EQ(pos->consistent, 0x16B3748u);
+  EXPECT_EQ(pos->schema, "sales");
+  EXPECT_EQ(pos->table, "order \"lines\"|x");
+  EXPECT_EQ(pos->key, (std::vector<std::string>{"42", "a,b]\"", ""}));
+}
+
+TEST(OffsetTest, BareSnapshotStillParsesAndBrokenPositionsAreRefused) {
+  auto bare = Offset::parse("snapshot");
+  ASSERT_TRUE(bare.has_value());
+  EXPECT_EQ(bare->kind, Offset::Kind::kSnapshot);
+  EXPECT_FALSE(bare->snapshotPos().has_value());
+  EXPECT_EQ(bare->encode(), "snapshot");
+  EXPECT_FALSE(Offset::parse("snapshot:[\"0/0\",\"s\",\"t\"]").has_value());  // no consistent point
+  EXPECT_FALSE(Offset::parse("snapshot:[\"0/1\",\"s\"]").has_value());        // no table
+  EXPECT_FALSE(Offset::parse("snapshot:not json").has_value());
+}
 }  // namespace
 }  // namespace streamhost::pgcdc
