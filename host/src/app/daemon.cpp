@@ -275,7 +275,7 @@ std::string Daemon::statusLine() const {
   }
   std::string s = "listening on " + parts_->config.listenHost() + ":" + std::to_string(port()) + "; streams: " +
                   std::to_string(by_status["running"]) + " running, " + std::to_string(by_status["paused"]) +
-                  " paused, " + std::to_string(by_status["failed"]) + " failed, " + std::to_string(total) + " total";
+                  " paused, " + std::to_string(by_status["error"]) + " in error, " + std::to_string(total) + " total";
   return s;
 }
 
