@@ -45,6 +45,7 @@ set(CPACK_PACKAGE_CONTACT "streamhost maintainers <maintainers@streamhost.invali
 set(_server_summary "Change-data-capture and event-ingestion streams behind a REST API")
 set(CPACK_PACKAGE_VERSION ${STREAMHOST_VERSION})
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
+set(CPACK_PACKAGE_RELOCATABLE OFF)
 set(CPACK_COMPONENTS_ALL server sdk)
 set(CPACK_DEB_COMPONENT_INSTALL ON)
 set(CPACK_RPM_COMPONENT_INSTALL ON)

@@ -16,6 +16,6 @@ for ddeb in "$dir"/*-dbgsym_*.ddeb; do
   (cd "$work/root" && find usr -type f -print0 | sort -z | xargs -0 md5sum > DEBIAN/md5sums)
   # Debug files need no execute bit (lintian: executable-not-elf-or-script).
   find "$work/root/usr/lib/debug" -type f -exec chmod 0644 {} +
-  dpkg-deb --root-owner-group -Zxz --build "$work/root" "$ddeb" >/dev/null
+  dpkg-deb --root-owner-group -Zgzip --build "$work/root" "$ddeb" >/dev/null
   rm -rf "$work"
 done
