@@ -22,7 +22,8 @@ start_daemon() {
   exec_start=$(sed -n 's/^ExecStart=//p' "$unit")
   user=$(sed -n 's/^User=//p' "$unit")
   [ -n "$exec_start" ] && [ "$user" = streamhost ] || fail "the unit has no ExecStart or User=streamhost"
-  runuser -u "$user" -- $exec_start >>"$log" 2>&1 &
+  # setpriv execs (no PAM session, no extra process), as systemd does for User=.
+  setpriv --reuid="$user" --regid="$user" --init-groups -- $exec_start >>"$log" 2>&1 &
   daemon_pid=$!
   for _ in $(seq 1 200); do
     if [ "$(curl -s -o /dev/null -w '%{http_code}' $api/readyz)" = 200 ]; then
@@ -48,8 +49,7 @@ man -w streamhostd >/dev/null 2>&1 || [ -e /usr/share/man/man8/streamhostd.8.gz 
 
 step "start from the unit's ExecStart as the service user"
 start_daemon
-ps -o user= -p "$daemon_pid" | grep -q streamhost || ps -eo user,comm | grep -q "streamhost *streamhostd" \
-  || fail "streamhostd does not run as streamhost"
+[ "$(stat -c %U "/proc/$daemon_pid")" = streamhost ] || fail "streamhostd does not run as streamhost"
 
 step "first key: one command, as root"
 KEY=$(streamhostd keys create --name admin --scopes admin 2>/dev/null)
@@ -70,8 +70,9 @@ call -X POST $api/api/streams/$paused/pause >/dev/null
 sleep 1
 [ "$(call $api/api/streams/$paused | json_field status)" = paused ] || fail "stream not paused"
 [ "$(call $api/api/streams/$run | json_field status)" = running ] || fail "stream not running"
-first_event=$(call "$api/api/pipelines/$pl/events?after=0&limit=1")
-echo "$first_event" | grep -q '"n"' || fail "no events in the pipeline: $first_event"
+first_events() { call "$api/api/pipelines/$pl/events?after=0&limit=3" | grep -o '"n":[0-9]*' | tr '\n' ' '; }
+first_event=$(first_events)
+[ -n "$first_event" ] || fail "no events in the pipeline"
 ls /var/lib/streamhost
 
 step "upgrade to $VERSION_NEXT while it runs, then the restart systemd would do"
@@ -92,7 +93,7 @@ sleep 1.5
 after=$(call $api/api/streams/$run | json_field committed_offset)
 echo "running stream committed offset: $before before the upgrade, $after after"
 [ "${after:-0}" -gt "${before:-0}" ] || fail "the running stream did not go on after the upgrade ($before -> $after)"
-[ "$(call "$api/api/pipelines/$pl/events?after=0&limit=1")" = "$first_event" ] || fail "the journal lost its first event"
+[ "$(first_events)" = "$first_event" ] || fail "the journal's first events changed: '$first_event' -> '$(first_events)'"
 
 step "downgrade to $VERSION_N is refused (the store is newer)"
 if dpkg -i /tmp/streamhost-n.deb >/tmp/dpkg.log 2>&1; then

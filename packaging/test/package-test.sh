@@ -60,10 +60,10 @@ extra="curl init-system-helpers procps"
 key=$(echo $depends $extra | sha256sum | cut -c1-16)
 tarball=$cache/bookworm-$key.tar
 mkdir -p "$cache"
-if [ ! -s "$tarball" ]; then
+if [ ! -f "$tarball" ]; then
   phase "mmdebstrap a Debian 12 root into $tarball (cached for the next runs)"
   rm -f "$cache"/bookworm-*.tar
-  mmdebstrap --quiet --variant=minbase --include="$(echo $depends $extra | tr ' ' ',')" bookworm "$tarball.tmp" \
+  mmdebstrap --quiet --format=tar --variant=minbase --include="$(echo $depends $extra | tr ' ' ',')" bookworm "$tarball.tmp" \
     http://deb.debian.org/debian "deb http://deb.debian.org/debian-security bookworm-security main"
   mv "$tarball.tmp" "$tarball"
 else
