@@ -10,7 +10,7 @@ CMAKE_ARGS ?=
 export CCACHE_BASEDIR := $(CURDIR)
 export CCACHE_NOHASHDIR := 1
 
-.PHONY: all deps-run deps-test build run test test-asan bench package clean
+.PHONY: all deps-run deps-test deps-package build run test test-asan bench package package-test clean
 
 all: build
 
@@ -19,6 +19,9 @@ deps-run:
 
 deps-test:
 	@scripts/install-deps.sh test
+
+deps-package:
+	@scripts/install-deps.sh package
 
 $(BUILD)/CMakeCache.txt:
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSTREAMHOST_WERROR=ON $(CMAKE_ARGS)
@@ -49,8 +52,17 @@ bench: deps-test
 	cmake --build build-bench -j$(JOBS)
 	bench/run_all.sh build-bench
 
+# deb, dbgsym ddeb and rpm (plus the SDK's) into $(BUILD)/packages.
 package: build
+	cmake --build $(BUILD) -j$(JOBS) --target package_scripts
+	rm -rf $(BUILD)/packages
 	cd $(BUILD) && cpack -G "DEB;RPM"
+	packaging/finish-packages.sh $(BUILD)/packages
+
+# The packages in a throwaway Debian 12 root: lint, install, first key,
+# upgrade N -> N+1, refused downgrade, purge (packaging/test/package-test.sh).
+package-test: deps-package $(BUILD)/CMakeCache.txt
+	packaging/test/package-test.sh $(BUILD)
 
 clean:
-	rm -rf $(BUILD) $(BUILD_ASAN) build-bench
+	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD)-pkg-next build-bench

@@ -3,6 +3,7 @@
 # everything is present it only checks, which takes well under a second.
 #   install-deps.sh run    build and run the service
 #   install-deps.sh test   also the servers and tools the tests start
+#   install-deps.sh package  also what `make package-test` uses (Debian root, lintian, rpmlint)
 set -euo pipefail
 
 mode=${1:-test}
@@ -10,9 +11,14 @@ run_pkgs=(build-essential cmake pkg-config ccache libpoco-dev libboost-dev libpq
   libssl-dev libyaml-cpp-dev libsqlite3-dev libmariadb-dev curl)
 test_pkgs=(libgtest-dev libgmock-dev libbenchmark-dev postgresql openssl mariadb-server kcat rpm wrk clang)
 
+package_pkgs=(rpm rpmlint lintian mmdebstrap debugedit file)
+
 pkgs=("${run_pkgs[@]}")
 if [ "$mode" = test ]; then
   pkgs+=("${test_pkgs[@]}")
+fi
+if [ "$mode" = package ]; then
+  pkgs+=("${package_pkgs[@]}")
 fi
 
 missing=()

@@ -5,6 +5,7 @@
 #include "app/daemon.h"
 #include "app/logging.h"
 #include "app/streamhost_app.h"
+#include "app/version.h"
 
 using streamhost::app::CommandLine;
 
@@ -20,8 +21,8 @@ int main(int argc, char** argv) {
       std::cout << streamhost::app::usage();
       return 0;
     case CommandLine::Action::kVersion:
-      std::cout << "streamhostd " << STREAMHOST_VERSION << " (plugin ABI " << SH_ABI_VERSION_MAJOR << "."
-                << SH_ABI_VERSION_MINOR << ")\n";
+      std::cout << "streamhostd " << streamhost::app::version() << " (plugin ABI " << SH_ABI_VERSION_MAJOR << "."
+                << SH_ABI_VERSION_MINOR << ", store schema " << streamhost::app::storeSchemaVersion() << ")\n";
       return 0;
     default:
       break;
@@ -60,7 +61,10 @@ int main(int argc, char** argv) {
   }
   std::string level = config->log_level;
   std::string format = config->log_format;
-  streamhost::app::StreamhostApp app(std::move(*config));
+  // Before any thread exists, so that every thread inherits the mask and
+  // only the main loop takes SIGHUP and SIGTERM (see StreamhostApp).
+  streamhost::app::blockServiceSignals();
+  streamhost::app::StreamhostApp app(std::move(*config), *cl);
   // Poco's Application constructor resets the root channel; set ours again.
   streamhost::app::configureLogging(level, format);
   char* app_argv[] = {argv[0], nullptr};

@@ -55,8 +55,10 @@ std::vector<char*> cStrings(std::vector<std::string>& v) {
 }
 
 /// Forks and execs `args` with stdout to `stdout_fd` and stderr to `stderr_fd`; returns the pid or -1.
-pid_t spawn(std::vector<std::string> args, int stdout_fd, int stderr_fd) {
+pid_t spawn(std::vector<std::string> args, int stdout_fd, int stderr_fd,
+            const std::vector<std::string>& extra_env = {}) {
   std::vector<std::string> env = childEnvironment();
+  env.insert(env.end(), extra_env.begin(), extra_env.end());
   std::vector<char*> argv = cStrings(args);
   std::vector<char*> envp = cStrings(env);
   pid_t pid = ::fork();
@@ -186,7 +188,7 @@ std::string DaemonHarness::createKey(const std::string& name, const std::string&
   std::vector<std::string> args = {daemonPath(), "--data-dir", data_dir_.string(), "--plugin-dir", pluginDir(),
                                    "--listen",   "127.0.0.1:" + std::to_string(port)};
   args.insert(args.end(), options_.extra_args.begin(), options_.extra_args.end());
-  pid_ = spawn(args, log_fd, log_fd);
+  pid_ = spawn(args, log_fd, log_fd, options_.extra_env);
   ::close(log_fd);
   if (pid_ < 0) {
     return ::testing::AssertionFailure() << "fork failed: " << std::strerror(errno);
@@ -253,6 +255,20 @@ bool DaemonHarness::waitExit(std::chrono::steady_clock::time_point deadline, int
   }
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
   return ::testing::AssertionSuccess() << "stopped in " << ms.count() << " ms";
+}
+
+bool DaemonHarness::signal(int signal) { return pid_ > 0 && ::kill(pid_, signal) == 0; }
+
+bool DaemonHarness::alive() {
+  if (pid_ <= 0) {
+    return false;
+  }
+  int wstatus = 0;
+  if (::waitpid(pid_, &wstatus, WNOHANG) == pid_) {
+    pid_ = -1;
+    return false;
+  }
+  return true;
 }
 
 ::testing::AssertionResult DaemonHarness::restart(int signal) {

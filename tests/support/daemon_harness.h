@@ -27,6 +27,8 @@ struct DaemonOptions {
   /// Counts any HTTP answer on the port as started (for a TLS-only server,
   /// which answers the plain-HTTP probe with a 400).
   bool any_answer_is_ready = false;
+  /// Added to the child's environment, e.g. {"NOTIFY_SOCKET=/tmp/x"}.
+  std::vector<std::string> extra_env;
 };
 
 /// Runs the real `streamhostd` (STREAMHOST_TEST_DAEMON) as a child process on
@@ -51,6 +53,11 @@ class DaemonHarness {
   /// stop(signal), then start() on the same data dir.
   ::testing::AssertionResult restart(int signal = SIGTERM);
   bool running() const { return pid_ > 0; }
+  /// Sends `signal` (e.g. SIGHUP) and returns at once; false when not running.
+  bool signal(int signal);
+  /// Whether the child is still running (reaps it when it has exited).
+  bool alive();
+  pid_t pid() const { return pid_; }
 
   /// Runs `streamhostd --data-dir D keys create --name N --scopes S` and returns the key.
   /// Works whether or not the daemon runs; empty (plus a test failure) when it fails.

@@ -10,10 +10,15 @@
 #include <Poco/ThreadPool.h>
 #include <Poco/URI.h>
 
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 #include <sys/resource.h>
 
 #include <algorithm>
 #include <chrono>
+#include <mutex>
 #include <thread>
 
 #include "api/http_connection.h"
@@ -125,6 +130,113 @@ void ensureErrorEnvelope(ApiResponse& r, const std::string& request_id) {
 }
 
 }  // namespace
+
+/// The certificate chain and key the TLS handshakes present. Swapped whole on
+/// reload; the context's certificate callback copies the current pair into
+/// each new connection, so Poco's context is built once and never touched.
+struct TlsIdentity {
+  struct Pair {
+    X509* cert = nullptr;
+    STACK_OF(X509)* chain = nullptr;
+    EVP_PKEY* key = nullptr;
+    std::string summary;
+    ~Pair() {
+      X509_free(cert);
+      sk_X509_pop_free(chain, X509_free);
+      EVP_PKEY_free(key);
+    }
+  };
+  std::mutex mu;
+  std::shared_ptr<Pair> current;
+
+  std::shared_ptr<Pair> get() {
+    std::lock_guard lock(mu);
+    return current;
+  }
+  void set(std::shared_ptr<Pair> p) {
+    std::lock_guard lock(mu);
+    current = std::move(p);
+  }
+
+  static std::string opensslError() {
+    unsigned long e = ERR_get_error();
+    ERR_clear_error();
+    if (e == 0) {
+      return "no PEM data";
+    }
+    char buf[256];
+    ERR_error_string_n(e, buf, sizeof buf);
+    return buf;
+  }
+
+  /// Reads a PEM certificate chain (leaf first) and a PEM private key.
+  static Result<std::shared_ptr<Pair>> load(const std::string& cert_file, const std::string& key_file) {
+    auto pair = std::make_shared<Pair>();
+    BIO* bio = BIO_new_file(cert_file.c_str(), "r");
+    if (bio == nullptr) {
+      ERR_clear_error();
+      return Status(StatusCode::kInvalidConfig, "cannot read tls.cert_file " + cert_file, "tls.cert_file");
+    }
+    pair->cert = PEM_read_bio_X509_AUX(bio, nullptr, nullptr, nullptr);
+    if (pair->cert == nullptr) {
+      BIO_free(bio);
+      return Status(StatusCode::kInvalidConfig,
+                    "tls.cert_file " + cert_file + " holds no PEM certificate: " + opensslError(), "tls.cert_file");
+    }
+    pair->chain = sk_X509_new_null();
+    while (X509* extra = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr)) {
+      sk_X509_push(pair->chain, extra);
+    }
+    ERR_clear_error();  // the end of the file reads as an error
+    BIO_free(bio);
+    bio = BIO_new_file(key_file.c_str(), "r");
+    if (bio == nullptr) {
+      ERR_clear_error();
+      return Status(StatusCode::kInvalidConfig, "cannot read tls.key_file " + key_file, "tls.key_file");
+    }
+    pair->key = PEM_read_bio_PrivateKey(bio, nullptr, nullptr, nullptr);
+    BIO_free(bio);
+    if (pair->key == nullptr) {
+      return Status(StatusCode::kInvalidConfig,
+                    "tls.key_file " + key_file + " holds no PEM private key: " + opensslError(), "tls.key_file");
+    }
+    if (X509_check_private_key(pair->cert, pair->key) != 1) {
+      ERR_clear_error();
+      return Status(StatusCode::kInvalidConfig,
+                    "tls.key_file " + key_file + " is not the key of the certificate in " + cert_file, "tls.key_file");
+    }
+    char subject[256] = {0};
+    X509_NAME_oneline(X509_get_subject_name(pair->cert), subject, sizeof subject - 1);
+    std::string not_after;
+    if (BIO* mem = BIO_new(BIO_s_mem())) {
+      ASN1_TIME_print(mem, X509_get0_notAfter(pair->cert));
+      char* data = nullptr;
+      long n = BIO_get_mem_data(mem, &data);
+      not_after.assign(data, static_cast<size_t>(n));
+      BIO_free(mem);
+    }
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int md_len = 0;
+    X509_digest(pair->cert, EVP_sha256(), md, &md_len);
+    static const char* kHex = "0123456789abcdef";
+    std::string fp;
+    for (unsigned i = 0; i < md_len && i < 8; ++i) {
+      fp += kHex[md[i] >> 4];
+      fp += kHex[md[i] & 15];
+    }
+    pair->summary = std::string("subject ") + subject + ", expires " + not_after + ", sha256 " + fp + "...";
+    return pair;
+  }
+
+  /// SSL_CTX_set_cert_cb: present the current pair on this connection.
+  static int onHandshake(SSL* ssl, void* arg) {
+    auto pair = static_cast<TlsIdentity*>(arg)->get();
+    if (!pair) {
+      return 1;  // keep what the context was built with
+    }
+    return SSL_use_cert_and_key(ssl, pair->cert, pair->key, pair->chain, 1) == 1 ? 1 : 0;
+  }
+};
 
 struct HttpServer::Pipeline {
   HttpServer& server;
@@ -362,6 +474,13 @@ Status HttpServer::start() {
     if (!options_.tls_cert_file.empty()) {
       hub_->tls = new Poco::Net::Context(Poco::Net::Context::TLS_SERVER_USE, options_.tls_key_file,
                                          options_.tls_cert_file, "", Poco::Net::Context::VERIFY_NONE);
+      tls_identity_ = std::make_shared<TlsIdentity>();
+      auto pair = TlsIdentity::load(options_.tls_cert_file, options_.tls_key_file);
+      if (!pair) {
+        return pair.status();
+      }
+      tls_identity_->set(std::move(*pair));
+      SSL_CTX_set_cert_cb(hub_->tls->sslContext(), &TlsIdentity::onHandshake, tls_identity_.get());
     }
     raiseOpenFileLimit(options_.max_connections);
     // Each connection has a thread for as long as it lives (idle or slow
@@ -398,6 +517,19 @@ Status HttpServer::start() {
     return Status(StatusCode::kUnsupported, "cannot listen on " + options_.host + ":" +
                                                 std::to_string(options_.port) + ": " + e.displayText());
   }
+}
+
+Status HttpServer::reloadTls(const std::string& cert_file, const std::string& key_file, std::string& summary) {
+  if (!tls_identity_) {
+    return Status(StatusCode::kInvalidState, "this server was started without TLS", "tls");
+  }
+  auto pair = TlsIdentity::load(cert_file, key_file);
+  if (!pair) {
+    return pair.status();
+  }
+  summary = (*pair)->summary;
+  tls_identity_->set(std::move(*pair));
+  return Status::ok();
 }
 
 void HttpServer::stop() {

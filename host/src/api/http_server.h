@@ -24,6 +24,7 @@ class TCPServer;
 namespace streamhost::api {
 
 struct ConnectionHub;
+struct TlsIdentity;
 
 struct HttpServerOptions {
   std::string host = "127.0.0.1";
@@ -63,6 +64,14 @@ class HttpServer {
   void stop();
   uint16_t port() const { return port_; }
 
+  /// Re-reads the certificate chain and key (SIGHUP reload) for the
+  /// handshakes that start from now on; connections already up keep theirs.
+  /// A file that cannot be read, or a key that does not match the
+  /// certificate, is refused and the current pair stays. Only on a server
+  /// started with TLS. On success `summary` describes the new certificate.
+  Status reloadTls(const std::string& cert_file, const std::string& key_file, std::string& summary);
+  bool tlsEnabled() const { return !options_.tls_cert_file.empty(); }
+
   /// The request pipeline one connection hands each request to (see http_connection.h).
   struct Pipeline;
 
@@ -75,6 +84,8 @@ class HttpServer {
   // The server's own threads, joined in stop(): threads left alive at exit
   // would take their OpenSSL per-thread state (the RNG) with them unfreed.
   std::unique_ptr<Poco::ThreadPool> pool_;
+  // Read by the handshake callback of the TLS context; outlives the hub.
+  std::shared_ptr<TlsIdentity> tls_identity_;
   std::shared_ptr<ConnectionHub> hub_;
   std::shared_ptr<Pipeline> pipeline_;
   std::unique_ptr<Poco::Net::TCPServer> server_;

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -17,9 +19,16 @@ class KeyAuthenticator {
  public:
   KeyAuthenticator(std::vector<config::ApiKeyConfig> configured, store::Store* store);
   std::optional<Principal> authenticate(const std::string& presented) const;
+  /// Replaces the keys from the configuration file (SIGHUP reload); requests
+  /// already authenticated keep their principal, the next ones see the new set.
+  void replaceConfigured(std::vector<config::ApiKeyConfig> configured);
 
  private:
-  std::vector<config::ApiKeyConfig> configured_;
+  using KeyList = std::vector<config::ApiKeyConfig>;
+  std::shared_ptr<const KeyList> configuredKeys() const;
+
+  mutable std::mutex mu_;
+  std::shared_ptr<const KeyList> configured_;
   store::Store* store_;
 };
 

@@ -129,7 +129,12 @@ void addOpsRoutes(Router& router, OpsDeps deps) {
                 o->set("checks", checks);
                 return jsonResponse(200, o);
               }});
-  router.add({"GET", "/metrics", "", BodyKind::kNone, [deps](ApiRequest&) {
+  router.add({"GET", "/metrics", "", BodyKind::kNone, [deps](ApiRequest& req) {
+                if (deps.metrics_enabled && !deps.metrics_enabled()) {
+                  return errorResponse(404, "not_found",
+                                       "metrics are turned off in the configuration (metrics.enabled: false)", "",
+                                       req.request_id);
+                }
                 ApiResponse r;
                 r.content_type = "text/plain; version=0.0.4";
                 r.body = deps.prometheus_text ? deps.prometheus_text() : std::string();

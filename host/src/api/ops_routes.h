@@ -16,6 +16,8 @@ struct OpsDeps {
   const plugins::PluginRegistry* registry = nullptr;
   const plugins::PluginReport* report = nullptr;
   std::function<std::string()> prometheus_text;
+  /// metrics.enabled, read per request (a reload may change it); unset: on.
+  std::function<bool()> metrics_enabled;
   std::function<std::string()> openapi_json;
 };
 

@@ -19,14 +19,14 @@ RateLimiter::RateLimiter(double per_second, int64_t burst, std::function<int64_t
 
 RateLimiter::Decision RateLimiter::take(const std::string& key) {
   Decision d;
-  d.limit = burst_;
   int64_t now = now_ms_();
+  std::lock_guard lock(mu_);
+  d.limit = burst_;
   if (per_second_ <= 0) {
     d.remaining = burst_;
     d.reset_epoch = now / 1000;
     return d;
   }
-  std::lock_guard lock(mu_);
   auto [it, inserted] = buckets_.try_emplace(key, Bucket{static_cast<double>(burst_), now});
   Bucket& b = it->second;
   if (!inserted && now > b.last_ms) {
@@ -50,6 +50,20 @@ RateLimiter::Decision RateLimiter::take(const std::string& key) {
     });
   }
   return d;
+}
+
+bool RateLimiter::enabled() const {
+  std::lock_guard lock(mu_);
+  return per_second_ > 0;
+}
+
+void RateLimiter::setLimits(double per_second, int64_t burst) {
+  std::lock_guard lock(mu_);
+  per_second_ = per_second;
+  burst_ = std::max<int64_t>(burst, 1);
+  for (auto& [key, bucket] : buckets_) {
+    bucket.tokens = std::min<double>(bucket.tokens, static_cast<double>(burst_));
+  }
 }
 
 }  // namespace streamhost::api

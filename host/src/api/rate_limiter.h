@@ -23,7 +23,10 @@ class RateLimiter {
   RateLimiter(double per_second, int64_t burst, std::function<int64_t()> now_ms = {});
 
   Decision take(const std::string& key);
-  bool enabled() const { return per_second_ > 0; }
+  bool enabled() const;
+  /// New rate and burst for every bucket from the next request on (SIGHUP
+  /// reload); buckets keep their tokens, capped at the new burst.
+  void setLimits(double per_second, int64_t burst);
 
  private:
   struct Bucket {
@@ -33,7 +36,7 @@ class RateLimiter {
   double per_second_;
   int64_t burst_;
   std::function<int64_t()> now_ms_;
-  std::mutex mu_;
+  mutable std::mutex mu_;  ///< guards the rate and burst too
   std::unordered_map<std::string, Bucket> buckets_;
 };
 

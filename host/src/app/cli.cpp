@@ -1,10 +1,14 @@
 #include "app/cli.h"
 
+#include <grp.h>
+#include <pwd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <sstream>
 
+#include "app/version.h"
 #include "common/crypto.h"
 #include "common/ids.h"
 #include "store/sqlite_store.h"
@@ -30,9 +34,27 @@ std::vector<std::string> splitList(const std::string& s) {
 
 }  // namespace
 
+Status becomeDataDirOwner(const std::filesystem::path& data_dir) {
+  struct stat st {};
+  if (::geteuid() != 0 || ::stat(data_dir.c_str(), &st) != 0 || st.st_uid == 0) {
+    return Status::ok();
+  }
+  // root writing into the service's data dir would leave files the service
+  // cannot open: act as the dir's owner, as `sudo -u streamhost` would.
+  const passwd* pw = ::getpwuid(st.st_uid);
+  std::string who = pw != nullptr ? pw->pw_name : "uid " + std::to_string(st.st_uid);
+  gid_t gid = pw != nullptr ? pw->pw_gid : st.st_gid;
+  if (::setgroups(0, nullptr) != 0 || ::setgid(gid) != 0 || ::setuid(st.st_uid) != 0) {
+    return Status(StatusCode::kPermissionDenied,
+                  "cannot switch to " + who + ", the owner of " + data_dir.string() + "; run this as that user");
+  }
+  return Status::ok();
+}
+
 std::string usage() {
   return "usage: streamhostd [options]\n"
          "       streamhostd [--config FILE] keys create --name NAME --scopes SCOPE[,SCOPE...]\n"
+         "         (run as root, it acts as the owner of data_dir, e.g. the streamhost user)\n"
          "\n"
          "options:\n"
          "  -c, --config FILE     configuration file (default: $STREAMHOST_CONFIG, else " +
@@ -170,6 +192,9 @@ Result<config::Config> loadEffectiveConfig(const CommandLine& cl) {
 
 Result<std::string> createApiKey(const config::Config& config, const std::string& name,
                                  const std::vector<std::string>& scopes) {
+  if (Status s = becomeDataDirOwner(config.data_dir); !s) {
+    return s;
+  }
   std::error_code ec;
   std::filesystem::create_directories(config.data_dir, ec);
   auto secret = crypto::loadOrCreateKeyFile((config.data_dir / "secret.key").string());
@@ -180,6 +205,7 @@ Result<std::string> createApiKey(const config::Config& config, const std::string
   if (!store) {
     return store.status();
   }
+  (void)writeStoreSchemaMarker(config.data_dir);
   std::string key = "sk_" + crypto::hexEncode(crypto::randomBytes(24));
   IdGenerator ids;
   store::ApiKeyRow row;

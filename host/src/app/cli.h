@@ -30,6 +30,10 @@ Result<config::Config> loadEffectiveConfig(const CommandLine& cl);
 /// The scopes an API key can have.
 const std::vector<std::string>& knownScopes();
 
+/// Run as root with a data dir owned by another user (the service user):
+/// switches to that user for good, so the files written stay the service's.
+Status becomeDataDirOwner(const std::filesystem::path& data_dir);
+
 /// `keys create`: stores the hash of a new key and returns the key (shown once).
 Result<std::string> createApiKey(const config::Config& config, const std::string& name,
                                  const std::vector<std::string>& scopes);

@@ -2,7 +2,9 @@
 
 #include <Poco/Logger.h>
 
+#include <atomic>
 #include <filesystem>
+#include <map>
 #include <set>
 #include <system_error>
 
@@ -13,6 +15,8 @@
 #include "api/pipeline_routes.h"
 #include "api/connection_routes.h"
 #include "api/stream_routes.h"
+#include "app/logging.h"
+#include "app/version.h"
 #include "common/clock.h"
 #include "common/crypto.h"
 #include "common/ids.h"
@@ -48,6 +52,7 @@ struct Daemon::Parts {
   std::unique_ptr<api::KeyAuthenticator> authenticator;
   std::unique_ptr<api::RateLimiter> limiter;
   std::unique_ptr<api::HttpServer> http;
+  std::atomic<bool> metrics_enabled{true};
 };
 
 namespace {
@@ -91,6 +96,9 @@ Result<DaemonPtr> Daemon::create(const config::Config& config) {
     return store.status();
   }
   parts->store = std::move(*store);
+  if (Status s = writeStoreSchemaMarker(config.data_dir); !s) {
+    logger().warning("%s (a package downgrade cannot check the store's schema)", s.message());
+  }
 
   plugins::PluginLoader loader(config.plugin_dir);
   parts->report = loader.loadAll(parts->registry);
@@ -131,7 +139,9 @@ Result<DaemonPtr> Daemon::create(const config::Config& config) {
     }
     return p->metrics.renderPrometheus(labels) + p->runtime->ingestCounters().renderPrometheus(ids);
   };
-  ops.openapi_json = [p] { return api::buildOpenApi(p->router, STREAMHOST_VERSION); };
+  p->metrics_enabled = config.metrics.enabled;
+  ops.metrics_enabled = [p] { return p->metrics_enabled.load(); };
+  ops.openapi_json = [p] { return api::buildOpenApi(p->router, version()); };
   api::addOpsRoutes(p->router, ops);
   api::addStreamRoutes(p->router, {p->streams.get(), &p->registry, &p->metrics, &p->clock});
   p->pipelines = std::make_unique<core::PipelineService>(*p->store, *p->journals, p->ids, p->clock);
@@ -215,5 +225,68 @@ void Daemon::stop() {
 uint16_t Daemon::port() const { return parts_->http ? parts_->http->port() : 0; }
 
 std::string Daemon::pluginReportText() const { return parts_->report.toText(); }
+
+Daemon::ReloadOutcome Daemon::reload(const config::Config& next) {
+  ReloadOutcome out;
+  config::Config& running = parts_->config;
+  out.changes = diffConfigs(running, next);
+  bool tls_live = !running.tls.cert_file.empty() && !next.tls.cert_file.empty();
+  if (tls_live) {
+    // First, and re-read even when the paths are the same: a renewed
+    // certificate at the same path is the usual reason for a reload.
+    out.status = parts_->http->reloadTls(next.tls.cert_file, next.tls.key_file, out.tls);
+    if (!out.status) {
+      return out;
+    }
+  }
+  for (const auto& c : out.changes) {
+    if (!c.live) {
+      continue;
+    }
+    if (c.key == "log.level") {
+      setLogLevel(next.log_level);
+      running.log_level = next.log_level;
+    } else if (c.key == "auth.api_keys") {
+      for (const auto& k : next.api_keys) {
+        if (k.given_in_plaintext) {
+          logger().warning("api key '%s' is given in plaintext in the config; use key_sha256 outside local setups",
+                           k.name);
+        }
+      }
+      parts_->authenticator->replaceConfigured(next.api_keys);
+      running.api_keys = next.api_keys;
+    } else if (c.key == "limits.api_requests_per_second" || c.key == "limits.api_burst") {
+      parts_->limiter->setLimits(next.limits.api_requests_per_second, next.limits.api_burst);
+      running.limits.api_requests_per_second = next.limits.api_requests_per_second;
+      running.limits.api_burst = next.limits.api_burst;
+    } else if (c.key == "metrics.enabled") {
+      parts_->metrics_enabled = next.metrics.enabled;
+      running.metrics.enabled = next.metrics.enabled;
+    } else if (c.key == "tls.cert_file" || c.key == "tls.key_file") {
+      running.tls = next.tls;
+    }
+  }
+  out.status = Status::ok();
+  return out;
+}
+
+std::string Daemon::statusLine() const {
+  std::map<std::string, int> by_status;
+  size_t total = 0;
+  if (parts_->streams) {
+    if (auto rows = parts_->streams->all()) {
+      for (const auto& r : *rows) {
+        ++by_status[r.status];
+        ++total;
+      }
+    }
+  }
+  std::string s = "listening on " + parts_->config.listenHost() + ":" + std::to_string(port()) + "; streams: " +
+                  std::to_string(by_status["running"]) + " running, " + std::to_string(by_status["paused"]) +
+                  " paused, " + std::to_string(by_status["error"]) + " in error, " + std::to_string(total) + " total";
+  return s;
+}
+
+Status Daemon::healthCheck() const { return parts_->store->ping(); }
 
 }  // namespace streamhost::app

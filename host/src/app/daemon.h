@@ -3,7 +3,9 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
+#include "app/config_reload.h"
 #include "common/status.h"
 #include "config/config.h"
 
@@ -26,6 +28,24 @@ class Daemon {
 
   /// Text of the plugin load report (for --list-plugins and logs).
   std::string pluginReportText() const;
+
+  /// What a reload did: refused (status not ok, nothing changed), or the
+  /// changes found, each applied live or left for the next restart.
+  struct ReloadOutcome {
+    Status status;
+    std::vector<ConfigChange> changes;
+    std::string tls;  ///< the certificate now presented, when TLS is on
+  };
+  /// Applies what can change without a restart from `next` (the configuration
+  /// file re-read on SIGHUP); see diffConfigs(). The TLS pair is read first,
+  /// so a bad certificate refuses the whole reload.
+  ReloadOutcome reload(const config::Config& next);
+
+  /// One line for systemd's STATUS=: where it listens and how many streams
+  /// are in each state.
+  std::string statusLine() const;
+  /// The liveness check behind the systemd watchdog: the store answers.
+  Status healthCheck() const;
 
   struct Parts;
 

@@ -54,4 +54,6 @@ void configureLogging(const std::string& level, const std::string& format) {
   Poco::Logger::setLevel("", Poco::Logger::parseLevel(level));
 }
 
+void setLogLevel(const std::string& level) { Poco::Logger::setLevel("", Poco::Logger::parseLevel(level)); }
+
 }  // namespace streamhost::app

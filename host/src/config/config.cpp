@@ -13,7 +13,7 @@
 namespace streamhost::config {
 namespace {
 
-enum class Kind { kString, kPath, kInt, kDouble };
+enum class Kind { kString, kPath, kInt, kDouble, kBool };
 
 struct KeyDef {
   const char* path;
@@ -37,6 +37,7 @@ const std::vector<KeyDef>& keyDefs() {
       {"http.header_timeout_ms", Kind::kInt, [](Config& c) -> void* { return &c.http.header_timeout_ms; }},
       {"http.body_timeout_ms", Kind::kInt, [](Config& c) -> void* { return &c.http.body_timeout_ms; }},
       {"shutdown_timeout_ms", Kind::kInt, [](Config& c) -> void* { return &c.shutdown_timeout_ms; }},
+      {"metrics.enabled", Kind::kBool, [](Config& c) -> void* { return &c.metrics.enabled; }},
       {"tls.cert_file", Kind::kPath, [](Config& c) -> void* { return &c.tls.cert_file; }},
       {"tls.key_file", Kind::kPath, [](Config& c) -> void* { return &c.tls.key_file; }},
       {"limits.api_requests_per_second", Kind::kDouble,
@@ -104,6 +105,18 @@ Status assign(Config& c, const KeyDef& def, const std::string& value, const std:
         return invalidArgument(origin + ": '" + def.path + "' must be a number, got '" + value + "'", def.path);
       }
       *static_cast<double*>(target) = v;
+      return Status::ok();
+    }
+    case Kind::kBool: {
+      std::string v = value;
+      std::transform(v.begin(), v.end(), v.begin(), [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+      if (v == "true" || v == "yes" || v == "on" || v == "1") {
+        *static_cast<bool*>(target) = true;
+      } else if (v == "false" || v == "no" || v == "off" || v == "0") {
+        *static_cast<bool*>(target) = false;
+      } else {
+        return invalidArgument(origin + ": '" + def.path + "' must be true or false, got '" + value + "'", def.path);
+      }
       return Status::ok();
     }
   }
@@ -295,6 +308,30 @@ const std::vector<std::string>& knownKeys() {
   return keys;
 }
 
+std::map<std::string, std::string> flattenConfig(const Config& config) {
+  std::map<std::string, std::string> out;
+  Config& c = const_cast<Config&>(config);  // the targets are only read here
+  for (const auto& d : keyDefs()) {
+    void* target = d.target(c);
+    switch (d.kind) {
+      case Kind::kString: out[d.path] = *static_cast<std::string*>(target); break;
+      case Kind::kPath:
+        out[d.path] = std::string(d.path).rfind("tls.", 0) == 0 ? *static_cast<std::string*>(target)
+                                                                 : static_cast<std::filesystem::path*>(target)->string();
+        break;
+      case Kind::kInt: out[d.path] = std::to_string(*static_cast<int64_t*>(target)); break;
+      case Kind::kDouble: {
+        std::ostringstream v;
+        v << *static_cast<double*>(target);
+        out[d.path] = v.str();
+        break;
+      }
+      case Kind::kBool: out[d.path] = *static_cast<bool*>(target) ? "true" : "false"; break;
+    }
+  }
+  return out;
+}
+
 std::string envNameFor(const std::string& key_path) {
   std::string out = "STREAMHOST_";
   for (char ch : key_path) {
@@ -377,6 +414,7 @@ std::string renderConfig(const Config& c) {
       << "\n  group_commit_delay_ms: " << c.journal.group_commit_delay_ms
       << "\n  group_commit_max_bytes: " << c.journal.group_commit_max_bytes
       << "\n  max_pending_bytes: " << c.journal.max_pending_bytes << "\n"
+      << "metrics:\n  enabled: " << (c.metrics.enabled ? "true" : "false") << "\n"
       << "log:\n  level: " << c.log_level << "\n  format: " << c.log_format << "\n"
       << "http:\n  threads: " << c.http_threads << "\n  max_connections: " << c.http.max_connections
       << "\n  max_connections_per_client: " << c.http.max_connections_per_client

@@ -34,6 +34,10 @@ struct JournalConfig {
   int64_t max_pending_bytes = 64LL << 20;
 };
 
+struct MetricsConfig {
+  bool enabled = true;  ///< false: GET /metrics answers 404
+};
+
 struct TlsConfig {
   std::string cert_file;  ///< empty: plain HTTP
   std::string key_file;
@@ -50,6 +54,7 @@ struct Config {
   Limits limits;
   JournalConfig journal;
   TlsConfig tls;
+  MetricsConfig metrics;
   std::string log_level = "information";  ///< Poco level names
   std::string log_format = "text";        ///< text or json
   int64_t http_threads = 16;  ///< threads kept ready for new connections
@@ -76,6 +81,9 @@ Result<Config> loadConfig(const std::filesystem::path& path, const std::map<std:
 
 /// Every scalar key path the configuration knows, for help and env mapping.
 const std::vector<std::string>& knownKeys();
+
+/// Every scalar setting of `config` by its key path, as text (for reload diffs).
+std::map<std::string, std::string> flattenConfig(const Config& config);
 
 /// "limits.api_burst" -> "STREAMHOST_LIMITS_API_BURST".
 std::string envNameFor(const std::string& key_path);

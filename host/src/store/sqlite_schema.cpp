@@ -73,6 +73,11 @@ CREATE TABLE plugin_state (
 ) WITHOUT ROWID;
 CREATE INDEX plugin_state_expiry ON plugin_state (expires_at) WHERE expires_at > 0;
 )sql",
+#ifdef STREAMHOST_TEST_SCHEMA_STEP
+    // Last, in test builds only (-DSTREAMHOST_TEST_SCHEMA_STEP=ON): the package
+    // upgrade test's N+1 migrates N's store, and N then refuses it as newer.
+    R"sql(CREATE TABLE package_upgrade_probe (note TEXT NOT NULL);)sql",
+#endif
 };
 
 constexpr int64_t kKnownVersion = int64_t(std::size(kMigrations));
