@@ -27,6 +27,9 @@ struct DaemonOptions {
   /// Counts any HTTP answer on the port as started (for a TLS-only server,
   /// which answers the plain-HTTP probe with a 400).
   bool any_answer_is_ready = false;
+  /// NAME=VALUE pairs added to the child's environment (e.g. an LD_PRELOAD
+  /// shim); a sanitized build lets the ASan runtime stay first by itself.
+  std::vector<std::string> env;
 };
 
 /// Runs the real `streamhostd` (STREAMHOST_TEST_DAEMON) as a child process on
@@ -51,6 +54,9 @@ class DaemonHarness {
   /// stop(signal), then start() on the same data dir.
   ::testing::AssertionResult restart(int signal = SIGTERM);
   bool running() const { return pid_ > 0; }
+  pid_t pid() const { return pid_; }
+  /// Options for the next start (env, extra args).
+  DaemonOptions& options() { return options_; }
 
   /// Runs `streamhostd --data-dir D keys create --name N --scopes S` and returns the key.
   /// Works whether or not the daemon runs; empty (plus a test failure) when it fails.

@@ -193,18 +193,23 @@ bool Worker::pollOnce() {
   std::optional<std::string> last_offset = batch.lastOffset();
   std::vector<Record> records = batch.takeRecords();
   int64_t last_ts = records.empty() ? 0 : records.back().ts_ms;
+  uint64_t last_seq = 0;
   if (!records.empty()) {
     auto r = journal_->appendDurable(stream_id_, records);
     if (!r) {
       // Not durable: the source is not told, and restarts from the committed offset.
-      // A record the journal refuses would be refused again on every retry.
-      StatusCode code = r.status().code() == StatusCode::kInvalidArgument ? StatusCode::kFatal : StatusCode::kTransient;
+      // A record the journal refuses would be refused again on every retry, and
+      // a journal whose sync failed takes nothing until it is reopened.
+      const StatusCode rc = r.status().code();
+      StatusCode code =
+          rc == StatusCode::kInvalidArgument || rc == StatusCode::kFatal ? StatusCode::kFatal : StatusCode::kTransient;
       fail(Status(code, "journal append failed: " + r.status().message()), metrics::ErrorKind::kJournal);
       return false;
     }
+    last_seq = r->last;
   }
   if (const auto& offset = last_offset) {
-    if (Status ps = callbacks_.on_durable(*offset); !ps) {
+    if (Status ps = callbacks_.on_durable(*offset, last_seq); !ps) {
       fail(Status(StatusCode::kTransient, "persisting the offset failed: " + ps.message()),
            metrics::ErrorKind::kJournal);
       return false;
