@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <sys/prctl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -78,7 +79,9 @@ pid_t spawn(std::vector<std::string> args, int stdout_fd, int stderr_fd, const s
   std::vector<char*> envp = cStrings(env);
   pid_t pid = ::fork();
   if (pid == 0) {
-    // Only async-signal-safe calls from here on.
+    // Only async-signal-safe calls from here on. The daemon dies with the
+    // test, so a killed test never leaves one running (and writing) behind.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     ::dup2(stdout_fd, STDOUT_FILENO);
     ::dup2(stderr_fd, STDERR_FILENO);
     int devnull = ::open("/dev/null", O_RDONLY);
