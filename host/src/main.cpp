@@ -46,6 +46,9 @@ int main(int argc, char** argv) {
       std::cout << (*daemon)->pluginReportText();
       return 0;
     }
+    case CommandLine::Action::kJournalVerify:
+    case CommandLine::Action::kJournalRepair:
+      return streamhost::app::runJournalCommand(*config, *cl);
     case CommandLine::Action::kKeysCreate: {
       auto key = streamhost::app::createApiKey(*config, cl->key_name, cl->key_scopes);
       if (!key) {

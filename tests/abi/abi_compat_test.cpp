@@ -159,7 +159,7 @@ class AbortTest : public ::testing::Test {
     journal->close();
     auto s = std::make_unique<runtime::PushStream>(
         "str_1", std::move(*c), journal, std::make_shared<metrics::StreamMetrics>(),
-        runtime::StreamCallbacks{{}, [](const std::string&) { return Status::ok(); }}, runtime::PushOptions{}, clock_);
+        runtime::StreamCallbacks{{}, [](const std::string&, uint64_t) { return Status::ok(); }}, runtime::PushOptions{}, clock_);
     EXPECT_TRUE(s->start(std::nullopt, false).isOk());
     return s;
   }
@@ -181,7 +181,7 @@ TEST_F(AbortTest, AFailedJournalWriteAbortsThePluginsCall) {
   journal::JournalSharedPtr journal(std::move(*j));
   journal->close();
   runtime::PushStream stream("str_1", std::move(*c), journal, std::make_shared<metrics::StreamMetrics>(),
-                             runtime::StreamCallbacks{{}, [](const std::string&) { return Status::ok(); }}, runtime::PushOptions{}, clock_);
+                             runtime::StreamCallbacks{{}, [](const std::string&, uint64_t) { return Status::ok(); }}, runtime::PushOptions{}, clock_);
   ASSERT_TRUE(stream.start(std::nullopt, false).isOk());
   auto r = stream.push(pushOf("{}"));
   EXPECT_EQ(r.status().code(), StatusCode::kTransient) << r.status().toString();
@@ -200,7 +200,7 @@ TEST_F(AbortTest, NoCommitReachesThePluginWhenTheOffsetWasNotPersisted) {
   runtime::PushStream stream(
       "str_1", std::move(*c), journal, std::make_shared<metrics::StreamMetrics>(),
       runtime::StreamCallbacks{
-          {}, [&](const std::string&) { return persist_ok ? Status::ok() : Status(StatusCode::kTransient, "disk full"); }},
+          {}, [&](const std::string&, uint64_t) { return persist_ok ? Status::ok() : Status(StatusCode::kTransient, "disk full"); }},
       runtime::PushOptions{}, clock_);
   ASSERT_TRUE(stream.start(std::nullopt, false).isOk());
   auto first = stream.push(pushOf("{}"));

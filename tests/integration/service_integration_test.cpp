@@ -217,7 +217,7 @@ TEST(SystemdNotifyTest, ReadyWhenTheApiAnswersThenStatusWatchdogReloadingAndStop
   NotifySocket notify(dir.path() / "notify.sock");
   ASSERT_TRUE(notify.bound()) << std::strerror(errno);
   DaemonOptions options;
-  options.extra_env = {"NOTIFY_SOCKET=" + notify.path().string(), "WATCHDOG_USEC=400000"};
+  options.env = {"NOTIFY_SOCKET=" + notify.path().string(), "WATCHDOG_USEC=400000"};
   DaemonHarness d(options);
 
   // READY=1 must mean the API answers: probe it the moment READY arrives.

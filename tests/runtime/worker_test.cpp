@@ -115,7 +115,7 @@ class WorkerTest : public ::testing::Test {
       statuses_.push_back(status + (error ? ": " + *error : ""));
       probe_.cv.notify_all();
     };
-    cb.on_durable = [this](const std::string& offset) {
+    cb.on_durable = [this](const std::string& offset, uint64_t /*journal_seq*/) {
       std::lock_guard lock(probe_.mu);
       probe_.persisted.push_back(offset);
       return Status::ok();

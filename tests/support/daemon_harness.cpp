@@ -55,10 +55,26 @@ std::vector<char*> cStrings(std::vector<std::string>& v) {
 }
 
 /// Forks and execs `args` with stdout to `stdout_fd` and stderr to `stderr_fd`; returns the pid or -1.
-pid_t spawn(std::vector<std::string> args, int stdout_fd, int stderr_fd,
-            const std::vector<std::string>& extra_env = {}) {
+pid_t spawn(std::vector<std::string> args, int stdout_fd, int stderr_fd, const std::vector<std::string>& extra_env = {}) {
   std::vector<std::string> env = childEnvironment();
-  env.insert(env.end(), extra_env.begin(), extra_env.end());
+  for (const auto& e : extra_env) {
+    env.push_back(e);
+#if defined(__SANITIZE_ADDRESS__)
+    if (e.rfind("LD_PRELOAD=", 0) == 0) {
+      // The ASan runtime must come first among loaded libraries; the daemon
+      // loads it as its first dependency, so only the order check is off.
+      std::string opts = "ASAN_OPTIONS=verify_asan_link_order=0";
+      for (auto it = env.begin(); it != env.end(); ++it) {
+        if (it->rfind("ASAN_OPTIONS=", 0) == 0) {
+          opts = *it + ":verify_asan_link_order=0";
+          env.erase(it);
+          break;
+        }
+      }
+      env.push_back(opts);
+    }
+#endif
+  }
   std::vector<char*> argv = cStrings(args);
   std::vector<char*> envp = cStrings(env);
   pid_t pid = ::fork();
@@ -188,7 +204,7 @@ std::string DaemonHarness::createKey(const std::string& name, const std::string&
   std::vector<std::string> args = {daemonPath(), "--data-dir", data_dir_.string(), "--plugin-dir", pluginDir(),
                                    "--listen",   "127.0.0.1:" + std::to_string(port)};
   args.insert(args.end(), options_.extra_args.begin(), options_.extra_args.end());
-  pid_ = spawn(args, log_fd, log_fd, options_.extra_env);
+  pid_ = spawn(args, log_fd, log_fd, options_.env);
   ::close(log_fd);
   if (pid_ < 0) {
     return ::testing::AssertionFailure() << "fork failed: " << std::strerror(errno);

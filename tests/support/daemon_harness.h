@@ -27,8 +27,9 @@ struct DaemonOptions {
   /// Counts any HTTP answer on the port as started (for a TLS-only server,
   /// which answers the plain-HTTP probe with a 400).
   bool any_answer_is_ready = false;
-  /// Added to the child's environment, e.g. {"NOTIFY_SOCKET=/tmp/x"}.
-  std::vector<std::string> extra_env;
+  /// NAME=VALUE pairs added to the child's environment (e.g. NOTIFY_SOCKET, or
+  /// an LD_PRELOAD shim; a sanitized build lets the ASan runtime stay first).
+  std::vector<std::string> env;
 };
 
 /// Runs the real `streamhostd` (STREAMHOST_TEST_DAEMON) as a child process on
@@ -58,6 +59,8 @@ class DaemonHarness {
   /// Whether the child is still running (reaps it when it has exited).
   bool alive();
   pid_t pid() const { return pid_; }
+  /// Options for the next start (env, extra args).
+  DaemonOptions& options() { return options_; }
 
   /// Runs `streamhostd --data-dir D keys create --name N --scopes S` and returns the key.
   /// Works whether or not the daemon runs; empty (plus a test failure) when it fails.

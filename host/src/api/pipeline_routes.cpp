@@ -27,10 +27,16 @@ class PipelineRoutes {
                                           ? Poco::Dynamic::Var(row.retention_max_age_seconds)
                                           : Poco::Dynamic::Var());
     a->set("retention", retention);
+    JsonObject config = newObject();
+    config->set("max_record_bytes", core::PipelineService::maxRecordBytes(row));
+    a->set("config", config);
     if (auto pos = d_.pipelines->position(row.id)) {
       a->set("head_seq", pos->head_seq);
       a->set("oldest_seq", pos->oldest_seq);
     }
+    core::PipelineHealth health = d_.pipelines->health(row.id);
+    a->set("state", health.failed ? "failed" : "ok");
+    a->set("error", health.failed ? Poco::Dynamic::Var(health.error) : Poco::Dynamic::Var());
     a->set("created_at", formatTime(row.created_at));
     a->set("updated_at", formatTime(row.updated_at));
     return a;
@@ -44,7 +50,8 @@ class PipelineRoutes {
     BodyFields f(*body);
     auto name = f.takeString("name");
     auto retention = f.take("retention");
-    for (const Status* s : {&name.status(), &retention.status()}) {
+    auto config = f.take("config");
+    for (const Status* s : {&name.status(), &retention.status(), &config.status()}) {
       if (!s->isOk()) {
         return statusResponse(*s, req.request_id);
       }
@@ -74,6 +81,24 @@ class PipelineRoutes {
       }
       input.retention_max_bytes = max_bytes->value_or(0);
       input.retention_max_age_seconds = max_age->value_or(0);
+    }
+    if (*config && !(*config)->isEmpty()) {
+      if ((*config)->type() != typeid(Poco::JSON::Object::Ptr)) {
+        return statusResponse(invalidArgument("must be an object", "config"), req.request_id);
+      }
+      BodyFields c((*config)->extract<Poco::JSON::Object::Ptr>());
+      auto max_record = c.takeInt("maxRecordBytes", "max_record_bytes");
+      if (!max_record.status().isOk()) {
+        const Status& st = max_record.status();
+        return statusResponse(Status(st.code(), st.message(), "config." + st.field()), req.request_id);
+      }
+      if (Status st = c.finish(); !st) {
+        return statusResponse(Status(st.code(), st.message(), "config." + st.field()), req.request_id);
+      }
+      if (*max_record && **max_record <= 0) {
+        return statusResponse(invalidArgument("must be positive", "config.max_record_bytes"), req.request_id);
+      }
+      input.max_record_bytes = max_record->value_or(0);
     }
     auto row = d_.pipelines->create(input);
     if (!row) {

@@ -11,7 +11,10 @@
 #include "app/version.h"
 #include "common/crypto.h"
 #include "common/ids.h"
+#include "journal/journal_repair.h"
 #include "store/sqlite_store.h"
+
+#include <iostream>
 
 extern char** environ;
 
@@ -55,6 +58,8 @@ std::string usage() {
   return "usage: streamhostd [options]\n"
          "       streamhostd [--config FILE] keys create --name NAME --scopes SCOPE[,SCOPE...]\n"
          "         (run as root, it acts as the owner of data_dir, e.g. the streamhost user)\n"
+         "       streamhostd [--config FILE] journal verify PIPELINE_ID\n"
+         "       streamhostd [--config FILE] journal repair PIPELINE_ID [--quarantine]   (daemon stopped)\n"
          "\n"
          "options:\n"
          "  -c, --config FILE     configuration file (default: $STREAMHOST_CONFIG, else " +
@@ -136,6 +141,16 @@ Result<CommandLine> parseCommandLine(const std::vector<std::string>& args) {
       ++i;
       in_keys = true;
       cl.action = CommandLine::Action::kKeysCreate;
+    } else if (a == "journal" && !in_keys && cl.pipeline_id.empty()) {
+      if (i + 2 >= args.size() || (args[i + 1] != "verify" && args[i + 1] != "repair")) {
+        return invalidArgument("usage: journal verify PIPELINE_ID | journal repair PIPELINE_ID [--quarantine]",
+                               "journal");
+      }
+      cl.action = args[i + 1] == "verify" ? CommandLine::Action::kJournalVerify : CommandLine::Action::kJournalRepair;
+      cl.pipeline_id = args[i + 2];
+      i += 2;
+    } else if (a == "--quarantine" && cl.action == CommandLine::Action::kJournalRepair) {
+      cl.quarantine = true;
     } else if (in_keys && is("--name")) {
       auto v = value("--name");
       if (!v) {
@@ -221,6 +236,44 @@ Result<std::string> createApiKey(const config::Config& config, const std::string
     return s;
   }
   return key;
+}
+
+int runJournalCommand(const config::Config& config, const CommandLine& cl) {
+  const auto dir = config.data_dir / "journal" / cl.pipeline_id;
+  if (cl.pipeline_id.find('/') != std::string::npos || cl.pipeline_id.find("..") != std::string::npos) {
+    std::cerr << "streamhostd: invalid pipeline id '" << cl.pipeline_id << "'\n";
+    return 2;
+  }
+  auto rep = journal::verifyJournal(dir);
+  if (!rep) {
+    std::cerr << "streamhostd: " << rep.status().message() << "\n";
+    return 2;
+  }
+  for (const auto& line : rep->lines) {
+    std::cout << line << "\n";
+  }
+  std::cout << "pipeline " << cl.pipeline_id << ": " << rep->segments << " segments, " << rep->records
+            << " records, " << rep->holes << " quarantined gaps: "
+            << (rep->damaged ? "DAMAGED" : rep->torn_tail ? "torn tail only" : "ok") << "\n";
+  if (cl.action == CommandLine::Action::kJournalVerify || !rep->damaged) {
+    if (rep->damaged) {
+      std::cout << "repair: streamhostd journal repair " << cl.pipeline_id << " --quarantine (daemon stopped)\n";
+    }
+    return rep->damaged ? 1 : 0;
+  }
+  if (!cl.quarantine) {
+    std::cout << "repair would move " << rep->segment << " to " << (dir / "quarantine").string()
+              << "; its records leave the pipeline and their sequence numbers stay unused. "
+                 "Run again with --quarantine to do it.\n";
+    return 1;
+  }
+  auto done = journal::quarantineDamagedSegment(dir);
+  if (!done) {
+    std::cerr << "streamhostd: " << done.status().message() << "\n";
+    return 2;
+  }
+  std::cout << *done << "\n";
+  return 0;
 }
 
 }  // namespace streamhost::app

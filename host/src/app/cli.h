@@ -13,12 +13,14 @@ namespace streamhost::app {
 
 /// The command line, parsed without Poco so errors read the same everywhere.
 struct CommandLine {
-  enum class Action { kServe, kCheckConfig, kVersion, kListPlugins, kHelp, kKeysCreate };
+  enum class Action { kServe, kCheckConfig, kVersion, kListPlugins, kHelp, kKeysCreate, kJournalVerify, kJournalRepair };
   Action action = Action::kServe;
   std::filesystem::path config_path;  ///< empty: STREAMHOST_CONFIG or /etc/streamhost/streamhost.yaml if present
   std::map<std::string, std::string> settings;  ///< --listen, --data-dir, --plugin-dir, --set k=v
   std::string key_name;                         ///< keys create --name
   std::vector<std::string> key_scopes;          ///< keys create --scopes a,b
+  std::string pipeline_id;                      ///< journal verify|repair PIPELINE
+  bool quarantine = false;                      ///< journal repair --quarantine
 };
 
 Result<CommandLine> parseCommandLine(const std::vector<std::string>& args);
@@ -26,6 +28,10 @@ std::string usage();
 
 /// Resolves the config path and loads it with the process environment.
 Result<config::Config> loadEffectiveConfig(const CommandLine& cl);
+
+/// `journal verify|repair PIPELINE`: prints the report; returns the exit code
+/// (0 clean or repaired, 1 damage left, 2 the journal could not be read).
+int runJournalCommand(const config::Config& config, const CommandLine& cl);
 
 /// The scopes an API key can have.
 const std::vector<std::string>& knownScopes();

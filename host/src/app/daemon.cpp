@@ -26,6 +26,7 @@
 #include "core/stream_service.h"
 #include "api/ingest_routes.h"
 #include "journal/journal_manager.h"
+#include "journal/segment.h"
 #include "metrics/metrics_registry.h"
 #include "plugins/plugin_loader.h"
 #include "runtime/runtime.h"
@@ -61,9 +62,9 @@ Poco::Logger& logger() { return Poco::Logger::get("streamhost.app"); }
 
 Status prepareDataDir(const std::filesystem::path& dir) {
   std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) {
-    return Status(StatusCode::kInvalidConfig, "cannot create data_dir " + dir.string() + ": " + ec.message(),
+  // Synced into its parent: a power cut must not take the store and journals with it.
+  if (Status s = journal::createDirectoriesDurably(dir); !s) {
+    return Status(StatusCode::kInvalidConfig, "cannot create data_dir " + dir.string() + ": " + s.message(),
                   "data_dir");
   }
   std::filesystem::permissions(dir, std::filesystem::perms::owner_all, std::filesystem::perm_options::replace, ec);
@@ -183,9 +184,11 @@ Status Daemon::start() {
   if (auto pipelines = parts_->store->listPipelines(std::nullopt, 100000)) {
     for (const auto& pl : *pipelines) {
       auto j = parts_->journals->open(pl.id, static_cast<uint64_t>(pl.retention_max_bytes),
-                                      pl.retention_max_age_seconds);
+                                      pl.retention_max_age_seconds,
+                                      static_cast<uint64_t>(core::PipelineService::maxRecordBytes(pl)));
       if (!j) {
-        logger().error("pipeline=%s journal cannot open: %s", pl.id, j.status().message());
+        // Only this pipeline fails; the daemon and other pipelines go on.
+        logger().error("pipeline=%s failed: %s", pl.id, j.status().message());
       } else if (!(*j)->recoveryReport().clean()) {
         logger().warning("pipeline=%s journal recovered: %s", pl.id, (*j)->recoveryReport().toString());
       }

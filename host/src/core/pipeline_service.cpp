@@ -11,11 +11,17 @@ Result<store::PipelineRow> PipelineService::create(const CreatePipelineInput& in
   if (input.retention_max_bytes < 0 || input.retention_max_age_seconds < 0) {
     return invalidArgument("must not be negative", "retention");
   }
+  if (input.max_record_bytes < 0 || input.max_record_bytes > kMaxMaxRecordBytes) {
+    return invalidArgument("must be between 1 and " + std::to_string(kMaxMaxRecordBytes) +
+                               " bytes (the journal's frame limit is 256 MiB)",
+                           "config.max_record_bytes");
+  }
   store::PipelineRow row;
   row.id = ids_.next("pl_");
   row.name = input.name;
   row.retention_max_bytes = input.retention_max_bytes;
   row.retention_max_age_seconds = input.retention_max_age_seconds;
+  row.max_record_bytes = input.max_record_bytes;
   row.created_at = row.updated_at = clock_.nowMillis();
   if (Status s = store_.createPipeline(row); !s) {
     if (s.code() == StatusCode::kAlreadyExists) {
@@ -59,8 +65,14 @@ std::optional<PipelinePosition> PipelineService::position(const std::string& id)
   return PipelinePosition{j->headSeq(), j->oldestSeq()};
 }
 
+PipelineHealth PipelineService::health(const std::string& id) const {
+  Status s = journals_.failureOf(id);
+  return s ? PipelineHealth{} : PipelineHealth{true, s.message()};
+}
+
 Result<journal::JournalSharedPtr> PipelineService::journalOf(const store::PipelineRow& row) {
-  return journals_.open(row.id, static_cast<uint64_t>(row.retention_max_bytes), row.retention_max_age_seconds);
+  return journals_.open(row.id, static_cast<uint64_t>(row.retention_max_bytes), row.retention_max_age_seconds,
+                        static_cast<uint64_t>(maxRecordBytes(row)));
 }
 
 }  // namespace streamhost::core

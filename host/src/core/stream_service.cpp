@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <functional>
 
+#include "core/pipeline_service.h"
 #include "plugins/config_schema.h"
 #include "plugins/connection_tester.h"
 
@@ -231,16 +232,35 @@ void StreamService::onWorkerStatus(const std::string& id, const std::string& sta
   }
 }
 
+void StreamService::resumeFromJournal(store::StreamRow& row, const journal::Journal& journal) {
+  // The stored offset is written without a sync; after a power cut it can lag
+  // what the journal holds durably. The journal's own records win when newer.
+  auto mark = journal.lastDurable(row.id);
+  if (!mark || mark->seq <= row.committed_seq) {
+    return;
+  }
+  logger().information("stream=%s resumes after offset=%s of journal seq %Lu (the store had %s at seq %Lu)", row.id,
+                       mark->offset, static_cast<Poco::UInt64>(mark->seq), row.committed_offset.value_or("(start)"),
+                       static_cast<Poco::UInt64>(row.committed_seq));
+  row.committed_offset = mark->offset;
+  row.committed_seq = mark->seq;
+  if (Status s = store_.setCommittedOffset(row.id, mark->offset, clock_.nowMillis(), mark->seq); !s) {
+    logger().warning("stream=%s cannot store the offset recovered from the journal: %s", row.id, s.message());
+  }
+}
+
 Result<store::StreamRow> StreamService::startLocked(store::StreamRow row, bool paused) {
   auto pipeline = store_.getPipeline(row.pipeline_id);
   if (!pipeline) {
     return Status(StatusCode::kInvalidState, "the stream's pipeline " + row.pipeline_id + " no longer exists");
   }
   auto journal = journals_.open(pipeline->id, static_cast<uint64_t>(pipeline->retention_max_bytes),
-                                pipeline->retention_max_age_seconds);
+                                pipeline->retention_max_age_seconds,
+                                static_cast<uint64_t>(PipelineService::maxRecordBytes(*pipeline)));
   if (!journal) {
     return journal.status();
   }
+  resumeFromJournal(row, **journal);
   auto sp = spec(row);
   if (!sp) {
     return sp.status();

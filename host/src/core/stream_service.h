@@ -107,6 +107,8 @@ class StreamService {
   Result<std::string> connectionJson(const std::optional<std::string>& connection_id);
   Result<runtime::StreamSpec> spec(const store::StreamRow& row);
   Result<store::StreamRow> startLocked(store::StreamRow row, bool paused);
+  /// Moves `row`'s committed offset up to the journal's newest durable record of the stream.
+  void resumeFromJournal(store::StreamRow& row, const journal::Journal& journal);
   Status setStatus(const std::string& id, const std::string& status, const std::optional<std::string>& error,
                    bool started = false);
 

@@ -120,6 +120,19 @@ bool peekPayload(std::string_view payload, PayloadHead& head) {
   return c.u8(version) && version == kPayloadVersion && c.u64(head.seq) && c.i64(head.appended_at_ms);
 }
 
+bool peekStreamOffset(std::string_view payload, std::string& stream_id, std::string& offset) {
+  Cursor c(payload);
+  uint8_t version = 0;
+  uint64_t seq = 0;
+  int64_t at = 0;
+  uint32_t op = 0;
+  int64_t ts = 0;
+  std::string skip;
+  // The key and value are skipped by reading them; recovery does this once per frame of the tail only.
+  return c.u8(version) && version == kPayloadVersion && c.u64(seq) && c.i64(at) && c.u32(op) && c.i64(ts) &&
+         c.str(stream_id) && c.str(skip) && c.str(skip) && c.str(offset);
+}
+
 bool decodePayload(std::string_view payload, JournalEntry& entry) {
   Cursor c(payload);
   uint8_t version = 0;

@@ -29,6 +29,9 @@ struct PayloadHead {
 /// Reads seq and appended_at_ms; false when the payload is not a known version.
 bool peekPayload(std::string_view payload, PayloadHead& head);
 
+/// Reads the stream id and source offset as well; false when malformed.
+bool peekStreamOffset(std::string_view payload, std::string& stream_id, std::string& offset);
+
 /// Decodes a payload whose CRC already matched; false when it is malformed.
 bool decodePayload(std::string_view payload, JournalEntry& entry);
 

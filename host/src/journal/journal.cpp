@@ -30,6 +30,9 @@ Result<JournalPtr> Journal::open(const std::filesystem::path& dir, JournalOption
   j->recovery_ = recovered->report;
   for (auto& seg : recovered->segments) {
     j->stats_.total_bytes += seg->size;
+    for (const auto& [stream, mark] : seg->marks) {
+      j->marks_[stream] = mark;
+    }
     j->segments_.push_back(std::move(seg));
   }
   const uint64_t head = j->segments_.back()->last_seq;
@@ -105,19 +108,26 @@ Result<SeqRange> Journal::appendImpl(std::string_view stream_id, std::span<const
   encode_buf_.clear();
   frame_ends_.clear();
   uint64_t seq = range.first;
+  StreamMark mark;
+  const uint64_t limit = opts_.max_record_bytes == 0 ? kMaxPayloadBytes
+                                                     : std::min<uint64_t>(opts_.max_record_bytes, kMaxPayloadBytes);
   for (const Record& r : batch) {
     const size_t start = encode_buf_.size();
     appendFrame(encode_buf_, seq++, stream_id, now, r);
     // Never write what recovery would read as corruption: refuse it whole.
-    if (encode_buf_.size() - start - kFrameHeaderBytes > kMaxPayloadBytes) {
+    if (encode_buf_.size() - start - kFrameHeaderBytes > limit) {
       const size_t bytes = encode_buf_.size() - start - kFrameHeaderBytes;
       encode_buf_.clear();
       frame_ends_.clear();
       return Status(StatusCode::kInvalidArgument,
                     "the record with offset '" + r.offset + "' is " + std::to_string(bytes) +
-                        " bytes; a pipeline record holds at most " + std::to_string(kMaxPayloadBytes) + " bytes");
+                        " bytes; this pipeline takes records of at most " + std::to_string(limit) +
+                        " bytes (max_record_bytes)");
     }
     frame_ends_.push_back(encode_buf_.size());
+    if (!r.offset.empty()) {
+      mark = {seq - 1, r.offset};
+    }
   }
   const uint64_t bytes = encode_buf_.size();
   SegmentSharedPtr seg;
@@ -168,6 +178,9 @@ Result<SeqRange> Journal::appendImpl(std::string_view stream_id, std::span<const
     seg->size = base + bytes;
     seg->last_seq = range.last;
     seg->newest_appended_ms = std::max(seg->newest_appended_ms, now);
+    if (mark.seq != 0) {
+      seg->marks[std::string(stream_id)] = mark;
+    }
     if (!seg->awaiting_sync) {
       seg->awaiting_sync = true;
       unsynced_.push_back(seg);
@@ -178,7 +191,7 @@ Result<SeqRange> Journal::appendImpl(std::string_view stream_id, std::span<const
     unsynced_bytes_ += bytes;
     pending_bytes_ += bytes;
     written_seq_ = range.last;
-    pending_.push_back({range, bytes, std::move(cb)});
+    pending_.push_back({range, bytes, std::move(cb), std::string(stream_id), std::move(mark)});
     stats_.appends++;
     stats_.records_appended += batch.size();
     stats_.bytes_appended += bytes;
@@ -316,6 +329,9 @@ void Journal::groupCommit(std::unique_lock<std::mutex>& lk) {
     durable_seq_ = target;
     while (!pending_.empty() && pending_.front().range.last <= target) {
       pending_bytes_ -= pending_.front().bytes;
+      if (pending_.front().mark.seq != 0) {
+        marks_[pending_.front().stream_id] = pending_.front().mark;
+      }
       done.push_back(std::move(pending_.front()));
       pending_.pop_front();
     }

@@ -5,7 +5,9 @@
 #include <cstdint>
 #include <deque>
 #include <filesystem>
+#include <map>
 #include <memory>
+#include <optional>
 #include <mutex>
 #include <span>
 #include <string>
@@ -70,6 +72,12 @@ class Journal {
   /// Flushes, stops the flusher and rejects further appends. Idempotent.
   void close();
 
+  /// The newest durable record of `stream_id` still known to the journal
+  /// (recovered from the records themselves on open), or nullopt.
+  std::optional<StreamMark> lastDurable(const std::string& stream_id) const;
+  /// OK, or why the journal takes no more appends (a failed fdatasync or write).
+  Status failure() const;
+
   uint64_t headSeq() const;
   uint64_t oldestSeq() const;
   JournalStats stats() const;
@@ -82,6 +90,8 @@ class Journal {
     SeqRange range;
     uint64_t bytes = 0;
     DurableCallback callback;
+    std::string stream_id;
+    StreamMark mark;  ///< seq 0 when no record of the batch carries an offset
   };
 
   Journal(std::filesystem::path dir, JournalOptions opts);
@@ -123,6 +133,7 @@ class Journal {
   uint64_t notified_seq_ = 0;  // durable callbacks have run up to here
   uint64_t oldest_seq_ = 1;
   uint64_t pending_bytes_ = 0;
+  std::map<std::string, StreamMark> marks_;  // durable, per stream
   uint64_t unsynced_bytes_ = 0;
   std::chrono::steady_clock::time_point first_unsynced_at_;
   JournalStats stats_;

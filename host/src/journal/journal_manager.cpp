@@ -22,7 +22,7 @@ JournalManager::~JournalManager() { closeAll(); }
 std::filesystem::path JournalManager::directoryOf(const std::string& pipeline_id) const { return root_ / pipeline_id; }
 
 Result<JournalSharedPtr> JournalManager::open(const std::string& pipeline_id, uint64_t retention_max_bytes,
-                                              int64_t retention_max_age_seconds) {
+                                              int64_t retention_max_age_seconds, uint64_t max_record_bytes) {
   if (!validId(pipeline_id)) {
     return invalidArgument("invalid pipeline id for a journal: " + pipeline_id, "pipeline_id");
   }
@@ -33,10 +33,13 @@ Result<JournalSharedPtr> JournalManager::open(const std::string& pipeline_id, ui
   JournalOptions opts = defaults_;
   opts.retention_max_bytes = retention_max_bytes;
   opts.retention_max_age_seconds = retention_max_age_seconds;
+  opts.max_record_bytes = max_record_bytes;
   auto j = Journal::open(directoryOf(pipeline_id), std::move(opts));
   if (!j) {
+    open_failures_[pipeline_id] = j.status();
     return j.status();
   }
+  open_failures_.erase(pipeline_id);
   JournalSharedPtr shared(std::move(*j));
   open_.emplace(pipeline_id, shared);
   return shared;
@@ -46,6 +49,22 @@ JournalSharedPtr JournalManager::find(const std::string& pipeline_id) const {
   std::lock_guard<std::mutex> lk(mu_);
   auto it = open_.find(pipeline_id);
   return it == open_.end() ? nullptr : it->second;
+}
+
+Status JournalManager::failureOf(const std::string& pipeline_id) const {
+  JournalSharedPtr j;
+  {
+    std::lock_guard<std::mutex> lk(mu_);
+    if (auto f = open_failures_.find(pipeline_id); f != open_failures_.end()) {
+      return f->second;
+    }
+    auto it = open_.find(pipeline_id);
+    if (it == open_.end()) {
+      return Status::ok();
+    }
+    j = it->second;
+  }
+  return j->failure();
 }
 
 void JournalManager::close(const std::string& pipeline_id) {
@@ -67,6 +86,10 @@ Status JournalManager::remove(const std::string& pipeline_id) {
     return invalidArgument("invalid pipeline id for a journal: " + pipeline_id, "pipeline_id");
   }
   close(pipeline_id);
+  {
+    std::lock_guard<std::mutex> lk(mu_);
+    open_failures_.erase(pipeline_id);
+  }
   std::error_code ec;
   std::filesystem::remove_all(directoryOf(pipeline_id), ec);
   if (ec) {

@@ -21,8 +21,13 @@ class JournalManager {
 
   /// Returns the open journal of `pipeline_id`, opening (recovering) or creating it
   /// with the defaults plus the given retention limits (0: unlimited).
+  /// A journal that cannot be opened (damage recovery must not cut) is
+  /// remembered as that pipeline's failure; later calls try again.
   Result<JournalSharedPtr> open(const std::string& pipeline_id, uint64_t retention_max_bytes = 0,
-                                int64_t retention_max_age_seconds = 0);
+                                int64_t retention_max_age_seconds = 0, uint64_t max_record_bytes = 0);
+  /// Why the pipeline's journal takes no appends: it could not be opened, or a
+  /// sync failed. OK when it is healthy or was never opened.
+  Status failureOf(const std::string& pipeline_id) const;
   /// The open journal of `pipeline_id`, or nullptr.
   JournalSharedPtr find(const std::string& pipeline_id) const;
   /// Closes the journal of `pipeline_id` if open; its files stay.
@@ -39,6 +44,7 @@ class JournalManager {
   const JournalOptions defaults_;
   mutable std::mutex mu_;
   std::map<std::string, JournalSharedPtr> open_;
+  std::map<std::string, Status> open_failures_;
 };
 
 }  // namespace streamhost::journal

@@ -36,6 +36,11 @@ Result<ReadResult> Journal::read(uint64_t after_seq, size_t limit, size_t max_by
       auto it = std::upper_bound(segments_.begin(), segments_.end(), next,
                                  [](uint64_t s, const SegmentSharedPtr& g) { return s < g->first_seq; });
       seg = *std::prev(it);
+      if (next > seg->durable_last_seq && it != segments_.end()) {
+        // A gap left by a quarantined segment: its numbers are never reused.
+        next = (*it)->first_seq;
+        continue;
+      }
       start = seg->seekPos(next);
       end = seg->durable_size;
     }
@@ -129,6 +134,20 @@ void Journal::enforceRetention() {
     std::filesystem::remove(seg->path, ec);
     std::filesystem::remove(indexPathFor(seg->path), ec);
   }
+}
+
+std::optional<StreamMark> Journal::lastDurable(const std::string& stream_id) const {
+  std::lock_guard<std::mutex> lk(mu_);
+  auto it = marks_.find(stream_id);
+  if (it == marks_.end()) {
+    return std::nullopt;
+  }
+  return it->second;
+}
+
+Status Journal::failure() const {
+  std::lock_guard<std::mutex> lk(mu_);
+  return failed_;
 }
 
 uint64_t Journal::headSeq() const {

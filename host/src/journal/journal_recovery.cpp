@@ -1,6 +1,8 @@
 #include "journal/journal_recovery.h"
 
 #include <algorithm>
+#include <cstdlib>
+#include <set>
 #include <sstream>
 
 #include "journal/frame_codec.h"
@@ -14,7 +16,10 @@ std::string scanSegment(Segment& seg, uint64_t file_size, uint64_t interval) {
   seg.index.clear();
   seg.last_seq = seg.first_seq - 1;
   seg.newest_appended_ms = 0;
+  seg.marks.clear();
   std::string payload_error;
+  std::string stream;
+  std::string offset;
   uint64_t next_index_pos = 0;
   ScanOutcome outcome = scanFrames(*seg.file, 0, file_size, [&](uint64_t pos, std::string_view payload) {
     PayloadHead head;
@@ -25,6 +30,15 @@ std::string scanSegment(Segment& seg, uint64_t file_size, uint64_t interval) {
     if (head.seq != seg.last_seq + 1) {
       payload_error = "seq_gap";
       return false;
+    }
+    if (!peekStreamOffset(payload, stream, offset)) {
+      payload_error = "bad_payload";
+      return false;
+    }
+    if (!offset.empty()) {
+      StreamMark& m = seg.marks[stream];
+      m.seq = head.seq;
+      m.offset = offset;
     }
     if (seg.index.empty() || pos >= next_index_pos) {
       seg.index.push_back({head.seq, pos});
@@ -103,16 +117,90 @@ std::string RecoveryReport::toString() const {
   return os.str();
 }
 
-Result<RecoveredJournal> recoverJournal(const std::filesystem::path& dir, const JournalOptions& opts) {
+namespace {
+
+bool hasZeroBlock(const FileHandle& file, uint64_t from, uint64_t to) {
+  constexpr uint64_t kBlock = 4096;
+  std::string buf;
+  for (uint64_t b = (from + kBlock - 1) / kBlock * kBlock; b + kBlock <= to; b += kBlock) {
+    if (!file.readAt(b, kBlock, buf) || buf.size() != kBlock) {
+      return false;
+    }
+    if (std::all_of(buf.begin(), buf.end(), [](char c) { return c == 0; })) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/// Offset of the first whole frame with a matching CRC that starts after `from`, or `to`.
+uint64_t nextValidFrame(const FileHandle& file, uint64_t from, uint64_t to) {
+  std::string buf;
+  if (to <= from + 1 || !file.readAt(from, static_cast<size_t>(to - from), buf)) {
+    return to;
+  }
+  for (size_t o = 1; o + kFrameHeaderBytes <= buf.size(); ++o) {
+    const uint32_t len = loadU32(buf.data() + o);
+    if (len == 0 || len > kMaxPayloadBytes || o + kFrameHeaderBytes + len > buf.size()) {
+      continue;
+    }
+    std::string_view payload(buf.data() + o + kFrameHeaderBytes, len);
+    PayloadHead head;
+    if (loadU32(buf.data() + o + 4) == frameCrc(len, payload) && peekPayload(payload, head)) {
+      return from + o;
+    }
+  }
+  return to;
+}
+
+/// Whether damage at `pos` looks like the torn tail a crash leaves: nothing
+/// valid after it, or only after a zero-filled block (pages a power cut never
+/// wrote). Garbage followed by valid frames is damage to written data.
+bool looksTorn(const FileHandle& file, uint64_t pos, uint64_t size) {
+  const uint64_t next = nextValidFrame(file, pos, size);
+  return next >= size || hasZeroBlock(file, pos, next);
+}
+
+std::set<uint64_t> quarantinedFirstSeqs(const std::filesystem::path& dir) {
+  std::set<uint64_t> out;
   std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) {
-    return internalError("create " + dir.string() + ": " + ec.message());
+  for (const auto& e : std::filesystem::directory_iterator(dir / kQuarantineDir, ec)) {
+    uint64_t first = 0;
+    if (parseSegmentFileName(e.path().filename().string(), first)) {
+      out.insert(first);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+bool looksTornAt(const FileHandle& file, uint64_t pos, uint64_t size) { return looksTorn(file, pos, size); }
+
+Status damagedJournalError(const std::filesystem::path& dir, const std::string& segment, uint64_t pos,
+                           const std::string& reason) {
+  const std::string pl = dir.filename().string();
+  return Status(StatusCode::kFatal,
+                std::string(kDamagedPrefix) + " segment " + segment + " at byte " + std::to_string(pos) + " (" + reason +
+                    ") lies before the torn tail of the active segment, so acknowledged records may follow it; "
+                    "nothing was cut or renumbered. With the daemon stopped, run `streamhostd journal verify " +
+                    pl + "`, then `streamhostd journal repair " + pl + " --quarantine`");
+}
+
+Result<RecoveredJournal> recoverJournal(const std::filesystem::path& dir, const JournalOptions& opts) {
+  if (Status s = createDirectoriesDurably(dir); !s) {
+    return s;
   }
   RecoveredJournal out;
   RecoveryReport& report = out.report;
   auto found = listSegments(dir);
+  const std::set<uint64_t> holes = quarantinedFirstSeqs(dir);
   bool changed = false;
+  // Sealed segments with an intact sidecar were synced before anything after
+  // them was acknowledged. Only what follows the last of them may be torn.
+  std::vector<SegmentSharedPtr> segs;
+  std::vector<uint64_t> sizes;
+  size_t tail_start = 0;
   for (size_t i = 0; i < found.size(); ++i) {
     const bool last = i + 1 == found.size();
     auto seg = std::make_shared<Segment>();
@@ -127,30 +215,49 @@ Result<RecoveredJournal> recoverJournal(const std::filesystem::path& dir, const 
     if (!size) {
       return size.status();
     }
+    seg->indexed = !last && loadIndexFile(*seg, *size);
+    if (seg->indexed) {
+      tail_start = i + 1;
+    }
+    segs.push_back(seg);
+    sizes.push_back(*size);
+  }
+  for (size_t i = 0; i < segs.size(); ++i) {
+    const bool last = i + 1 == segs.size();
+    auto seg = segs[i];
+    const uint64_t size = sizes[i];
+    const bool in_tail = i >= tail_start;
+    if (!out.segments.empty() && seg->first_seq != out.segments.back()->last_seq + 1) {
+      const uint64_t expected = out.segments.back()->last_seq + 1;
+      if (seg->first_seq > expected && holes.count(expected) != 0) {
+        report.holes++;  // a quarantined segment was here; its numbers stay unused
+      } else {
+        return damagedJournalError(dir, seg->path.filename().string(), 0, "seq_gap");
+      }
+    }
     std::string error;
     bool scanned = false;
-    const bool follows = out.segments.empty() || seg->first_seq == out.segments.back()->last_seq + 1;
-    if (!follows) {
-      error = "seq_gap";
-      seg->size = 0;
-    } else if (last || !loadIndexFile(*seg, *size)) {
+    if (!seg->indexed) {
       report.segments_scanned++;
       scanned = true;
-      error = scanSegment(*seg, *size, opts.index_interval_bytes);
+      error = scanSegment(*seg, size, opts.index_interval_bytes);
       if (error.empty() && !last && seg->size == 0) {
         error = "empty_segment";
       }
     }
+    if (!error.empty() && (!in_tail || !looksTorn(*seg->file, seg->size, size))) {
+      return damagedJournalError(dir, seg->path.filename().string(), seg->size, error);
+    }
     if (!error.empty()) {
-      // Cut here; this segment (if anything of it is left) becomes the active one.
+      // A torn tail: cut here; this segment (if anything of it is left) becomes the active one.
       report.reason = error;
       report.segment = seg->path.filename().string();
       report.cut_offset = seg->size;
-      report.bytes_dropped += *size - seg->size;
+      report.bytes_dropped += size - seg->size;
       changed = true;
       if (seg->size == 0 && !out.segments.empty()) {
         dropSegments(found, i, report);
-        report.bytes_dropped -= *size;  // counted above already
+        report.bytes_dropped -= size;  // counted above already
         break;
       }
       dropSegments(found, i + 1, report);
@@ -165,6 +272,7 @@ Result<RecoveredJournal> recoverJournal(const std::filesystem::path& dir, const 
       if (Status s = writeIndexFile(*seg); !s) {
         return s;
       }
+      changed = true;
     }
     seg->sealed = !(last || !error.empty());
     seg->indexed = seg->sealed;
@@ -178,12 +286,14 @@ Result<RecoveredJournal> recoverJournal(const std::filesystem::path& dir, const 
     if (Status s = makeActive(*out.segments.back()); !s) {
       return s;
     }
+    changed = true;
   }
   if (out.segments.empty()) {
+    const uint64_t first = nextSeqAfterQuarantine(dir);
     auto seg = std::make_shared<Segment>();
-    seg->first_seq = 1;
-    seg->last_seq = 0;
-    seg->path = dir / segmentFileName(1);
+    seg->first_seq = first;
+    seg->last_seq = first - 1;
+    seg->path = dir / segmentFileName(first);
     auto file = FileHandle::open(seg->path, true, true);
     if (!file) {
       return file.status();
@@ -208,6 +318,25 @@ Result<RecoveredJournal> recoverJournal(const std::filesystem::path& dir, const 
   }
   report.segments = out.segments.size();
   return out;
+}
+
+uint64_t nextSeqAfterQuarantine(const std::filesystem::path& dir) {
+  uint64_t next = 1;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(dir / kQuarantineDir, ec)) {
+    const std::string name = e.path().filename().string();
+    uint64_t first = 0;
+    // "<segment>.next" holds the first seq after a quarantined segment.
+    if (name.size() > 5 && name.compare(name.size() - 5, 5, ".next") == 0) {
+      std::string text;
+      if (auto f = FileHandle::open(e.path(), false, false); f && (*f)->readAt(0, 32, text)) {
+        next = std::max<uint64_t>(next, std::strtoull(text.c_str(), nullptr, 10));
+      }
+    } else if (parseSegmentFileName(name, first)) {
+      next = std::max(next, first + 1);
+    }
+  }
+  return next;
 }
 
 }  // namespace streamhost::journal

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <filesystem>
+#include <string>
 #include <vector>
 
 #include "common/status.h"
@@ -16,10 +17,28 @@ struct RecoveredJournal {
   RecoveryReport report;
 };
 
+/// Quarantined segments go to this folder of the journal directory; each one
+/// marks a gap in the numbering that recovery accepts and never fills.
+inline constexpr const char* kQuarantineDir = "quarantine";
+/// Every damaged-journal error starts with this.
+inline constexpr const char* kDamagedPrefix = "journal damaged:";
+
+/// The error for damage recovery must not cut: names segment, position and the repair command.
+Status damagedJournalError(const std::filesystem::path& dir, const std::string& segment, uint64_t pos,
+                           const std::string& reason);
+
+/// Whether damage at `pos` of a file of `size` bytes looks like a torn tail:
+/// no valid frame follows it, or one does only after a zero-filled 4 KiB block.
+bool looksTornAt(const FileHandle& file, uint64_t pos, uint64_t size);
+
+/// The first seq a journal whose every segment was quarantined continues with.
+uint64_t nextSeqAfterQuarantine(const std::filesystem::path& dir);
+
 /// Opens or creates the journal in `dir`. Sealed segments with an intact sidecar
-/// index are trusted; any other segment is scanned frame by frame. At the first
-/// torn or corrupt frame the file is cut there and any later segments are removed,
-/// since none of their records can have been reported durable.
+/// index are trusted; any other segment is scanned frame by frame. Only the
+/// tail (the segments after the last one with a sidecar) may be cut, and only
+/// where the damage looks torn; any other damage is an error
+/// (damagedJournalError) and nothing is changed.
 Result<RecoveredJournal> recoverJournal(const std::filesystem::path& dir, const JournalOptions& opts);
 
 }  // namespace streamhost::journal

@@ -25,6 +25,9 @@ struct JournalOptions {
   int64_t retention_max_age_seconds = 0;
   /// Appends block (or tryAppend refuses) while this many bytes await fdatasync.
   uint64_t max_pending_bytes = 64ull << 20;
+  /// A record whose encoded payload is larger is refused before anything of its
+  /// batch is written (a pipeline's config.max_record_bytes); 0: the frame limit.
+  uint64_t max_record_bytes = 0;
   /// One sparse index point per this many bytes of segment.
   uint64_t index_interval_bytes = 16ull << 10;
   /// How often the flusher checks age retention while idle.
@@ -37,6 +40,12 @@ struct JournalOptions {
   std::function<Status()> sync_fault_for_test;
   /// Called by an appender after its write, before it queues for durability.
   std::function<void()> after_write_for_test;
+};
+
+/// The newest record of one stream in the journal: its seq and source offset.
+struct StreamMark {
+  uint64_t seq = 0;
+  std::string offset;
 };
 
 /// Inclusive range of sequence numbers; empty when last < first.
@@ -72,6 +81,7 @@ struct RecoveryReport {
   std::string segment;            ///< file that was cut; empty when clean
   uint64_t cut_offset = 0;        ///< byte offset of the cut in that file
   std::string reason;             ///< torn_frame|crc_mismatch|bad_length|bad_payload|seq_gap|empty_segment
+  uint64_t holes = 0;             ///< gaps left by quarantined segments (their seqs are never reused)
   bool clean() const { return bytes_dropped == 0 && segments_dropped == 0; }
   /// key=value text for a log line.
   std::string toString() const;

@@ -1,6 +1,7 @@
 #include "journal/segment.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -15,7 +16,8 @@ namespace streamhost::journal {
 namespace {
 
 constexpr uint32_t kIndexMagic = 0x58494A53;  // "SJIX"
-constexpr uint32_t kIndexVersion = 1;
+// 2 added the per-stream marks; a version-1 sidecar is rebuilt by a scan.
+constexpr uint32_t kIndexVersion = 2;
 
 Status ioError(const std::string& what, const std::string& path) {
   return internalError(what + " " + path + ": " + std::strerror(errno));
@@ -103,6 +105,27 @@ Status syncDirectory(const std::filesystem::path& dir) {
   ::close(fd);
   if (rc != 0) {
     return ioError("fsync", dir.string());
+  }
+  return Status::ok();
+}
+
+Status createDirectoriesDurably(const std::filesystem::path& dir) {
+  std::vector<std::filesystem::path> missing;
+  std::error_code ec;
+  for (auto p = dir; !p.empty() && !std::filesystem::exists(p, ec); p = p.parent_path()) {
+    missing.push_back(p);
+    if (p == p.parent_path()) {
+      break;
+    }
+  }
+  for (auto it = missing.rbegin(); it != missing.rend(); ++it) {
+    if (::mkdir(it->c_str(), 0755) != 0 && errno != EEXIST) {
+      return ioError("mkdir", it->string());
+    }
+    auto parent = it->parent_path();
+    if (Status s = syncDirectory(parent.empty() ? std::filesystem::path(".") : parent); !s) {
+      return s;
+    }
   }
   return Status::ok();
 }
@@ -199,6 +222,14 @@ Status writeIndexFile(const Segment& segment) {
     putU64(out, p.seq);
     putU64(out, p.pos);
   }
+  putU32(out, static_cast<uint32_t>(segment.marks.size()));
+  for (const auto& [stream, mark] : segment.marks) {
+    putU32(out, static_cast<uint32_t>(stream.size()));
+    out.append(stream);
+    putU64(out, mark.seq);
+    putU32(out, static_cast<uint32_t>(mark.offset.size()));
+    out.append(mark.offset);
+  }
   putU32(out, crc32c(out));
   const auto final_path = indexPathFor(segment.path);
   auto tmp = final_path;
@@ -239,8 +270,39 @@ bool loadIndexFile(Segment& segment, uint64_t file_size) {
     return false;
   }
   const uint32_t points = loadU32(p + kFixed - 4);
-  if (buf.size() != kFixed + uint64_t(points) * 16 + 4 || loadU64(p + 8) != segment.first_seq ||
-      loadU64(p + 24) != file_size || loadU64(p + 16) < segment.first_seq) {
+  const uint64_t marks_at = kFixed + uint64_t(points) * 16;
+  if (buf.size() < marks_at + 4 + 4 || loadU64(p + 8) != segment.first_seq || loadU64(p + 24) != file_size ||
+      loadU64(p + 16) < segment.first_seq) {
+    return false;
+  }
+  std::map<std::string, StreamMark> marks;
+  const uint64_t end = buf.size() - 4;
+  uint64_t at = marks_at;
+  const uint32_t n_marks = loadU32(p + at);
+  at += 4;
+  auto str = [&](std::string& v) {
+    if (end - at < 4 || end - at - 4 < loadU32(p + at)) {
+      return false;
+    }
+    const uint32_t n = loadU32(p + at);
+    v.assign(p + at + 4, n);
+    at += 4 + n;
+    return true;
+  };
+  for (uint32_t i = 0; i < n_marks; ++i) {
+    std::string stream;
+    StreamMark m;
+    if (!str(stream) || end - at < 8) {
+      return false;
+    }
+    m.seq = loadU64(p + at);
+    at += 8;
+    if (!str(m.offset)) {
+      return false;
+    }
+    marks[stream] = std::move(m);
+  }
+  if (at != end) {
     return false;
   }
   segment.last_seq = loadU64(p + 16);
@@ -250,6 +312,7 @@ bool loadIndexFile(Segment& segment, uint64_t file_size) {
   for (uint32_t i = 0; i < points; ++i) {
     segment.index.push_back({loadU64(p + kFixed + i * 16), loadU64(p + kFixed + i * 16 + 8)});
   }
+  segment.marks = std::move(marks);
   return true;
 }
 

@@ -3,12 +3,14 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "common/status.h"
+#include "journal/journal_types.h"
 
 namespace streamhost::journal {
 
@@ -38,6 +40,9 @@ using FileHandleSharedPtr = std::shared_ptr<FileHandle>;
 
 /// fsync of a directory, so created, renamed and removed names are durable.
 Status syncDirectory(const std::filesystem::path& dir);
+/// Creates `dir` and any missing parents, fsyncing the parent of each one it
+/// made, so a power cut cannot take back a directory that already holds data.
+Status createDirectoriesDurably(const std::filesystem::path& dir);
 
 /// Where seeking by sequence can start inside a segment.
 struct IndexPoint {
@@ -57,6 +62,8 @@ struct Segment {
   bool awaiting_sync = false;  ///< queued for the next group commit
   bool indexed = false;        ///< sealed and its sidecar index written (or attempted)
   std::vector<IndexPoint> index;
+  /// Per stream, its newest record written to this segment (kept in the sidecar).
+  std::map<std::string, StreamMark> marks;
   std::filesystem::path path;
   FileHandleSharedPtr file;
 

@@ -170,6 +170,14 @@ void PushStream::abortCall(const std::optional<std::string>& last_offset) {
   connector_->abortPush(*last_offset);
 }
 
+void PushStream::reportJournalFailure(const Status& why) {
+  // The journal takes nothing until it is reopened: the stream is in error,
+  // and says why, while senders keep getting 503 and retry.
+  if (callbacks_.on_status) {
+    callbacks_.on_status("error", "journal append failed: " + why.message());
+  }
+}
+
 Result<PushOutcome> PushStream::pushAdmitted(const plugins::PushRequest& request) {
   plugins::RecordBatch batch(options_.max_batch_records, options_.max_batch_bytes);
   std::unique_lock call(call_mu_, std::defer_lock);
@@ -209,6 +217,9 @@ Result<PushOutcome> PushStream::pushAdmitted(const plugins::PushRequest& request
                                        jsonQuoted(appended.status().message()) + ",\"reason\":\"record_too_large\"}}",
                            0};
       }
+      if (appended.status().code() == StatusCode::kFatal) {
+        reportJournalFailure(appended.status());
+      }
       return Status(StatusCode::kTransient, "journal append failed: " + appended.status().message());
     }
     range = *appended;
@@ -220,6 +231,9 @@ Result<PushOutcome> PushStream::pushAdmitted(const plugins::PushRequest& request
     if (Status s = durable.get(); !s) {
       metrics_->addError(clock_.nowMillis(), metrics::ErrorKind::kJournal);
       abortCall(last_offset);
+      if (s.code() == StatusCode::kFatal) {
+        reportJournalFailure(s);
+      }
       return Status(StatusCode::kTransient, "journal sync failed: " + s.message());
     }
   }
@@ -264,7 +278,7 @@ void PushStream::persistDurable(uint64_t seq, const std::string& offset) {
       target = pending_seq_;
       target_offset = pending_offset_;
     }
-    if (Status s = callbacks_.on_durable(target_offset); !s) {
+    if (Status s = callbacks_.on_durable(target_offset, target); !s) {
       // The records are durable; only the resume position lags. The next request retries.
       logger().warning("stream=%s persisting offset failed: %s", stream_id_, s.message());
       metrics_->addError(clock_.nowMillis(), metrics::ErrorKind::kJournal);

@@ -78,6 +78,8 @@ class PushStream {
   Result<PushOutcome> pushAdmitted(const plugins::PushRequest& request);
   /// Tells the plugin a call's records were not made durable (takes call_mu_ when calls are serialised).
   void abortCall(const std::optional<std::string>& last_offset);
+  /// Reports the stream in error after its journal failed for good.
+  void reportJournalFailure(const Status& why);
 
   const std::string stream_id_;
   plugins::ConnectorPtr connector_;

@@ -73,8 +73,8 @@ StreamCallbacks Runtime::callbacksFor(const std::string& id) const {
   };
   store::Store* store = &store_;
   const Clock* clock = &clock_;
-  callbacks.on_durable = [store, clock, id](const std::string& offset) {
-    return store->setCommittedOffset(id, offset, clock->nowMillis());
+  callbacks.on_durable = [store, clock, id](const std::string& offset, uint64_t journal_seq) {
+    return store->setCommittedOffset(id, offset, clock->nowMillis(), journal_seq);
   };
   return callbacks;
 }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -13,8 +14,10 @@ namespace streamhost::runtime {
 struct StreamCallbacks {
   /// status is "running", "paused" or "error" (with a message).
   std::function<void(const std::string& status, const std::optional<std::string>& error)> on_status;
-  /// Records up to `offset` are durable in the journal; persist it (returns the store's status).
-  std::function<Status(const std::string& offset)> on_durable;
+  /// Records up to `offset` are durable in the journal, the stream's last one
+  /// at `journal_seq` (0 when the offset came without records); persist it
+  /// (returns the store's status).
+  std::function<Status(const std::string& offset, uint64_t journal_seq)> on_durable;
 };
 
 }  // namespace streamhost::runtime

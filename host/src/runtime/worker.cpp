@@ -212,8 +212,8 @@ void Worker::fail(const Status& status, metrics::ErrorKind kind) {
   setReady(false);
 }
 
-bool Worker::commitOffset(const std::string& offset) {
-  if (Status ps = callbacks_.on_durable(offset); !ps) {
+bool Worker::commitOffset(const std::string& offset, uint64_t journal_seq) {
+  if (Status ps = callbacks_.on_durable(offset, journal_seq); !ps) {
     fail(Status(StatusCode::kTransient, "persisting the offset failed: " + ps.message()), metrics::ErrorKind::kJournal);
     return false;
   }
@@ -242,10 +242,12 @@ bool Worker::settleInFlight() {
   }
   if (!durable) {
     // Not durable: the source is not told, and restarts from the committed offset.
-    fail(Status(StatusCode::kTransient, "journal append failed: " + durable.message()), metrics::ErrorKind::kJournal);
+    // A journal whose sync failed takes nothing until it is reopened.
+    StatusCode code = durable.code() == StatusCode::kFatal ? StatusCode::kFatal : StatusCode::kTransient;
+    fail(Status(code, "journal append failed: " + durable.message()), metrics::ErrorKind::kJournal);
     return false;
   }
-  if (batch.offset && !commitOffset(*batch.offset)) {
+  if (batch.offset && !commitOffset(*batch.offset, batch.last_seq)) {
     return false;
   }
   int64_t now = clock_.nowMillis();
@@ -280,7 +282,7 @@ bool Worker::pollOnce() {
   next.last_ts = records.empty() ? 0 : records.back().ts_ms;
   if (records.empty()) {
     // Only the position moved (nothing to write): commit it now, in order.
-    return !next.offset || commitOffset(*next.offset);
+    return !next.offset || commitOffset(*next.offset, 0);
   }
   next.completion = std::make_shared<Completion>();
   auto r = journal_->append(stream_id_, records,
@@ -291,11 +293,15 @@ bool Worker::pollOnce() {
                               c->cv.notify_all();
                             });
   if (!r) {
-    // A record the journal refuses would be refused again on every retry.
-    StatusCode code = r.status().code() == StatusCode::kInvalidArgument ? StatusCode::kFatal : StatusCode::kTransient;
+    // A record the journal refuses would be refused again on every retry, and
+    // a journal whose sync failed takes nothing until it is reopened.
+    const StatusCode rc = r.status().code();
+    StatusCode code =
+        rc == StatusCode::kInvalidArgument || rc == StatusCode::kFatal ? StatusCode::kFatal : StatusCode::kTransient;
     fail(Status(code, "journal append failed: " + r.status().message()), metrics::ErrorKind::kJournal);
     return false;
   }
+  next.last_seq = r->last;
   in_flight_ = std::move(next);
   return true;
 }

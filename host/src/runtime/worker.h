@@ -101,12 +101,14 @@ class Worker : public std::enable_shared_from_this<Worker> {
     size_t records = 0;
     size_t bytes = 0;
     int64_t last_ts = 0;
+    uint64_t last_seq = 0;  ///< the journal seq of its last record
   };
   /// Waits for the batch in flight, then persists and commits its offset.
   /// False after a failure (already reported through fail()).
   bool settleInFlight();
-  /// Persists `offset` and commits it to the source; false after fail().
-  bool commitOffset(const std::string& offset);
+  /// Persists `offset` (covering journal seq `journal_seq`, 0: no records)
+  /// and commits it to the source; false after fail().
+  bool commitOffset(const std::string& offset, uint64_t journal_seq);
   void refreshLag();
   void setReady(bool ok);
 

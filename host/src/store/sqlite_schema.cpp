@@ -73,6 +73,11 @@ CREATE TABLE plugin_state (
 ) WITHOUT ROWID;
 CREATE INDEX plugin_state_expiry ON plugin_state (expires_at) WHERE expires_at > 0;
 )sql",
+    // 2: a per-pipeline record size limit; the journal seq a committed offset covers.
+    R"sql(
+ALTER TABLE pipelines ADD COLUMN max_record_bytes INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE streams ADD COLUMN committed_seq INTEGER NOT NULL DEFAULT 0;
+)sql",
 #ifdef STREAMHOST_TEST_SCHEMA_STEP
     // Last, in test builds only (-DSTREAMHOST_TEST_SCHEMA_STEP=ON): the package
     // upgrade test's N+1 migrates N's store, and N then refuses it as newer.

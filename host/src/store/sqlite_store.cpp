@@ -18,6 +18,10 @@ namespace {
 constexpr const char* kStreamColumns =
     "id, name, source_type, pipeline_id, connection_id, config_json, status, last_error, committed_offset, "
     "created_at, updated_at, started_at";
+// Read back beside the columns above; only setCommittedOffset writes it.
+constexpr const char* kStreamSelect =
+    "id, name, source_type, pipeline_id, connection_id, config_json, status, last_error, committed_offset, "
+    "created_at, updated_at, started_at, committed_seq";
 
 StreamRow readStream(const SqliteStatement& q) {
   StreamRow r;
@@ -33,6 +37,7 @@ StreamRow readStream(const SqliteStatement& q) {
   r.created_at = q.columnInt64(9);
   r.updated_at = q.columnInt64(10);
   r.started_at = q.columnOptionalInt64(11);
+  r.committed_seq = static_cast<uint64_t>(q.columnInt64(12));
   return r;
 }
 
@@ -108,7 +113,7 @@ Result<StorePtr> openSqliteStore(const std::string& path, const std::string& sec
 }
 
 std::string sqliteStreamListSql(const StreamFilter& filter, bool has_after) {
-  std::string sql = std::string("SELECT ") + kStreamColumns + " FROM streams WHERE 1";
+  std::string sql = std::string("SELECT ") + kStreamSelect + " FROM streams WHERE 1";
   if (filter.status) {
     sql += " AND status = :status";
   }
@@ -211,7 +216,7 @@ Status SqliteStore::createStream(const StreamRow& row) {
 
 Result<StreamRow> SqliteStore::getStream(const std::string& id) {
   std::lock_guard<std::mutex> lock(mu_);
-  return selectOne<StreamRow>(*db_, std::string("SELECT ") + kStreamColumns + " FROM streams WHERE id = ?1",
+  return selectOne<StreamRow>(*db_, std::string("SELECT ") + kStreamSelect + " FROM streams WHERE id = ?1",
                          id, "stream " + id + " not found",
                          readStream);
 }
@@ -301,18 +306,22 @@ Status SqliteStore::setStreamStatus(const std::string& id, const std::string& st
   return db_->changes() == 0 ? notFound("stream " + id + " not found") : Status::ok();
 }
 
-Status SqliteStore::setCommittedOffset(const std::string& id, const std::string& offset, int64_t now) {
+Status SqliteStore::setCommittedOffset(const std::string& id, const std::string& offset, int64_t now,
+                                       uint64_t journal_seq) {
   std::lock_guard<std::mutex> lock(mu_);
   // NORMAL is enough here; see the durability note on the class.
   if (Status s = useDurability(Durability::kNormal); !s) {
     return s;
   }
   Result<SqliteStatement> q =
-      db_->prepare("UPDATE streams SET committed_offset = ?2, updated_at = ?3 WHERE id = ?1");
+      db_->prepare("UPDATE streams SET committed_offset = ?2, updated_at = ?3, "
+                   "committed_seq = CASE WHEN ?4 > 0 THEN ?4 ELSE committed_seq END WHERE id = ?1");
   if (!q) {
     return q.status();
   }
-  if (Status s = q->bindText(1, id).bindText(2, offset).bindInt64(3, now).run(); !s) {
+  if (Status s =
+          q->bindText(1, id).bindText(2, offset).bindInt64(3, now).bindInt64(4, static_cast<int64_t>(journal_seq)).run();
+      !s) {
     return s;
   }
   return db_->changes() == 0 ? notFound("stream " + id + " not found") : Status::ok();

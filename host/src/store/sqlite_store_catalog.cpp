@@ -8,7 +8,7 @@ namespace streamhost::store {
 namespace {
 
 constexpr const char* kPipelineColumns =
-    "id, name, retention_max_bytes, retention_max_age_seconds, created_at, updated_at";
+    "id, name, retention_max_bytes, retention_max_age_seconds, created_at, updated_at, max_record_bytes";
 constexpr const char* kConnectionColumns = "id, name, type, config_json, secrets_sealed, created_at, updated_at";
 constexpr const char* kApiKeyColumns = "id, name, key_sha256, scopes_json, created_at";
 constexpr const char* kPageClause = " (created_at, id) < (?, ?)";
@@ -24,6 +24,7 @@ PipelineRow readPipeline(const SqliteStatement& q) {
   r.retention_max_age_seconds = q.columnInt64(3);
   r.created_at = q.columnInt64(4);
   r.updated_at = q.columnInt64(5);
+  r.max_record_bytes = q.columnInt64(6);
   return r;
 }
 
@@ -71,7 +72,7 @@ Status SqliteStore::createPipeline(const PipelineRow& row) {
     return s;
   }
   Result<SqliteStatement> q = db_->prepare(std::string("INSERT INTO pipelines (") + kPipelineColumns +
-                                           ") VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+                                           ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
   if (!q) {
     return q.status();
   }
@@ -80,7 +81,8 @@ Status SqliteStore::createPipeline(const PipelineRow& row) {
       .bindInt64(3, row.retention_max_bytes)
       .bindInt64(4, row.retention_max_age_seconds)
       .bindInt64(5, row.created_at)
-      .bindInt64(6, row.updated_at);
+      .bindInt64(6, row.updated_at)
+      .bindInt64(7, row.max_record_bytes);
   Status s = q->run();
   if (!s && isUniqueViolation(q->lastErrorCode())) {
     Result<bool> id_taken = exists("pipelines", row.id);

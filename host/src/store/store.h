@@ -22,6 +22,9 @@ struct StreamRow {
   std::string status = "created";  ///< created|starting|running|paused|stopped|error
   std::optional<std::string> last_error;
   std::optional<std::string> committed_offset;
+  /// Pipeline seq of the last record committed_offset covers; 0 when unknown.
+  /// Its write is not synced, so after a power cut it may lag the journal.
+  uint64_t committed_seq = 0;
   int64_t created_at = 0;
   int64_t updated_at = 0;
   std::optional<int64_t> started_at;
@@ -32,6 +35,7 @@ struct PipelineRow {
   std::string name;
   int64_t retention_max_bytes = 0;        ///< 0: unlimited
   int64_t retention_max_age_seconds = 0;  ///< 0: unlimited
+  int64_t max_record_bytes = 0;           ///< 0: the default limit
   int64_t created_at = 0;
   int64_t updated_at = 0;
 };
@@ -89,7 +93,10 @@ class Store {
                                  const std::optional<std::string>& last_error, std::optional<int64_t> started_at,
                                  int64_t now) = 0;
   /// Advances only the committed offset (the hot path after each durable batch).
-  virtual Status setCommittedOffset(const std::string& id, const std::string& offset, int64_t now) = 0;
+  /// `journal_seq` is the pipeline seq of the stream's last record the offset
+  /// covers (0: no new record, keep the stored one).
+  virtual Status setCommittedOffset(const std::string& id, const std::string& offset, int64_t now,
+                                    uint64_t journal_seq = 0) = 0;
   /// Deletes the stream and its plugin state.
   virtual Status deleteStream(const std::string& id) = 0;
 

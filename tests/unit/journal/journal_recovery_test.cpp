@@ -5,6 +5,7 @@
 
 #include "journal/frame_codec.h"
 #include "journal/journal.h"
+#include "journal/journal_repair.h"
 #include "journal/segment.h"
 #include "support/temp_dir.h"
 #include "unit/journal/journal_test_util.h"
@@ -98,38 +99,125 @@ TEST(JournalRecoveryTest, TornTailInsideARecordKeepsEveryEarlierRecord) {
   expectAllReadable(**j, 18);
 }
 
-TEST(JournalRecoveryTest, FlippedByteDropsTheRecordAndEverythingAfterIt) {
+/// Expects open to refuse with the damage named: segment, byte and the repair command.
+void expectDamaged(const fs::path& dir, const fs::path& seg, uint64_t pos) {
+  const auto size_before = fs::file_size(seg);
+  auto j = Journal::open(dir, fastOptions());
+  ASSERT_FALSE(j.isOk());
+  const std::string& m = j.status().message();
+  EXPECT_NE(m.find(seg.filename().string()), std::string::npos) << m;
+  EXPECT_NE(m.find("at byte " + std::to_string(pos) + " "), std::string::npos) << m;
+  EXPECT_NE(m.find("streamhostd journal repair " + dir.filename().string()), std::string::npos) << m;
+  EXPECT_EQ(fs::file_size(seg), size_before) << "nothing may be cut";
+}
+
+// A CRC error with acknowledged records after it used to be cut like a torn
+// tail, dropping them and reusing their sequence numbers.
+TEST(JournalRecoveryTest, ACrcErrorBeforeTheTailFailsInsteadOfCutting) {
   testing::TempDir dir;
   fill(dir.path(), fastOptions(), 2, 10);
   const fs::path seg = segmentsIn(dir.path()).back();
   const auto frames = frameOffsets(seg);
   ASSERT_EQ(frames.size(), 20u);
-  const uint64_t full = fs::file_size(seg);
   flipByte(seg, frames[12] + kFrameHeaderBytes + 30);  // inside record 13's payload
-
-  auto j = Journal::open(dir.path(), fastOptions());
-  ASSERT_TRUE(j.isOk()) << j.status().toString();
-  const RecoveryReport& rep = (*j)->recoveryReport();
-  EXPECT_EQ(rep.reason, "crc_mismatch");
-  EXPECT_EQ(rep.cut_offset, frames[12]);
-  EXPECT_EQ(rep.bytes_dropped, full - frames[12]);
-  EXPECT_EQ(rep.records_kept, 12u);
-  EXPECT_EQ((*j)->headSeq(), 12u);
-  expectAllReadable(**j, 12);
+  expectDamaged(dir.path(), seg, frames[12]);
 }
 
-TEST(JournalRecoveryTest, CorruptLengthIsCutToo) {
+TEST(JournalRecoveryTest, ACorruptLengthBeforeTheTailFailsToo) {
   testing::TempDir dir;
   fill(dir.path(), fastOptions(), 1, 6);
   const fs::path seg = segmentsIn(dir.path()).back();
   const auto frames = frameOffsets(seg);
   flipByte(seg, frames[3] + 3);  // high byte of record 4's length
+  expectDamaged(dir.path(), seg, frames[3]);
+}
 
+TEST(JournalRecoveryTest, ACrcErrorInTheLastRecordIsATornTail) {
+  testing::TempDir dir;
+  fill(dir.path(), fastOptions(), 1, 6);
+  const fs::path seg = segmentsIn(dir.path()).back();
+  const auto frames = frameOffsets(seg);
+  flipByte(seg, frames[5] + kFrameHeaderBytes + 20);
   auto j = Journal::open(dir.path(), fastOptions());
-  ASSERT_TRUE(j.isOk());
-  EXPECT_FALSE((*j)->recoveryReport().clean());
-  EXPECT_EQ((*j)->recoveryReport().records_kept, 3u);
-  expectAllReadable(**j, 3);
+  ASSERT_TRUE(j.isOk()) << j.status().toString();
+  EXPECT_EQ((*j)->recoveryReport().reason, "crc_mismatch");
+  expectAllReadable(**j, 5);
+}
+
+// Damage in a sealed segment, with sealed (indexed) segments after it, used
+// to drop every later segment; new appends then reused their numbers.
+TEST(JournalRecoveryTest, DamageInASealedSegmentFailsAndKeepsEverySegment) {
+  testing::TempDir dir;
+  JournalOptions o = fastOptions();
+  o.segment_bytes = 1024;
+  fill(dir.path(), o, 10, 4);
+  auto segs = segmentsIn(dir.path());
+  ASSERT_GE(segs.size(), 4u);
+  const fs::path victim = segs[1];
+  fs::remove(indexPathFor(victim));
+  const auto frames = frameOffsets(victim);
+  fs::resize_file(victim, frames[1] + 5);
+  auto j = Journal::open(dir.path(), o);
+  ASSERT_FALSE(j.isOk());
+  EXPECT_NE(j.status().message().find(victim.filename().string()), std::string::npos) << j.status().message();
+  EXPECT_EQ(segmentsIn(dir.path()).size(), segs.size());
+}
+
+TEST(JournalRecoveryTest, QuarantineLeavesAGapAndNeverRenumbers) {
+  testing::TempDir dir;
+  JournalOptions o = fastOptions();
+  o.segment_bytes = 1024;
+  fill(dir.path(), o, 10, 4);
+  auto segs = segmentsIn(dir.path());
+  ASSERT_GE(segs.size(), 4u);
+  const auto frames = frameOffsets(segs[1]);
+  flipByte(segs[1], frames[1] + kFrameHeaderBytes + 10);
+  fs::remove(indexPathFor(segs[1]));
+  ASSERT_FALSE(Journal::open(dir.path(), o).isOk());
+
+  auto rep = verifyJournal(dir.path());
+  ASSERT_TRUE(rep.isOk());
+  EXPECT_TRUE(rep->damaged);
+  EXPECT_EQ(rep->segment, segs[1].filename().string());
+  EXPECT_EQ(rep->position, frames[1]);
+  auto done = quarantineDamagedSegment(dir.path());
+  ASSERT_TRUE(done.isOk()) << done.status().toString();
+  EXPECT_TRUE(fs::exists(dir.path() / "quarantine" / segs[1].filename()));
+
+  uint64_t first_lost = 0;
+  uint64_t first_after = 0;
+  ASSERT_TRUE(parseSegmentFileName(segs[1].filename().string(), first_lost));
+  ASSERT_TRUE(parseSegmentFileName(segs[2].filename().string(), first_after));
+  auto j = Journal::open(dir.path(), o);
+  ASSERT_TRUE(j.isOk()) << j.status().toString();
+  EXPECT_EQ((*j)->recoveryReport().holes, 1u);
+  EXPECT_EQ((*j)->headSeq(), 40u);
+  auto r = (*j)->read(0, 1000, 1 << 20);
+  ASSERT_TRUE(r.isOk()) << r.status().toString();
+  ASSERT_EQ(r->entries.size(), 40u - (first_after - first_lost));
+  for (const auto& e : r->entries) {
+    EXPECT_TRUE(e.seq < first_lost || e.seq >= first_after) << e.seq;
+    EXPECT_EQ(e.record.key, "k" + std::to_string(e.seq)) << "a record under another's number";
+  }
+  auto next = (*j)->appendDurable("s", makeRecords(1, 41));
+  ASSERT_TRUE(next.isOk());
+  EXPECT_EQ(next->first, 41u);
+  EXPECT_FALSE(verifyJournal(dir.path())->damaged);
+}
+
+TEST(JournalRecoveryTest, QuarantiningTheActiveSegmentContinuesAfterItsHighestSeq) {
+  testing::TempDir dir;
+  fill(dir.path(), fastOptions(), 2, 10);
+  const fs::path seg = segmentsIn(dir.path()).back();
+  const auto frames = frameOffsets(seg);
+  flipByte(seg, frames[4] + kFrameHeaderBytes + 30);
+  ASSERT_FALSE(Journal::open(dir.path(), fastOptions()).isOk());
+  ASSERT_TRUE(quarantineDamagedSegment(dir.path()).isOk());
+  auto j = Journal::open(dir.path(), fastOptions());
+  ASSERT_TRUE(j.isOk()) << j.status().toString();
+  auto next = (*j)->appendDurable("s", makeRecords(1, 21));
+  ASSERT_TRUE(next.isOk());
+  EXPECT_EQ(next->first, 21u) << "numbers of quarantined records are never reused";
 }
 
 TEST(JournalRecoveryTest, ZeroFilledTailIsDropped) {
@@ -153,9 +241,12 @@ TEST(JournalRecoveryTest, TornOlderSegmentWithoutSidecarDropsLaterSegments) {
   fill(dir.path(), o, 10, 4);
   auto segs = segmentsIn(dir.path());
   ASSERT_GE(segs.size(), 4u);
-  // As after a crash between a roll and the sync of the old segment.
+  // As after a crash between a roll and the sync of the old segment: no
+  // segment from the victim on has its sidecar yet.
   const fs::path victim = segs[1];
-  fs::remove(indexPathFor(victim));
+  for (size_t i = 1; i < segs.size(); ++i) {
+    fs::remove(indexPathFor(segs[i]));
+  }
   const auto frames = frameOffsets(victim);
   ASSERT_GE(frames.size(), 2u);
   fs::resize_file(victim, frames[1] + 5);

@@ -380,3 +380,61 @@ TEST(JournalFaultTest, ARecordOverTheFrameLimitIsRefusedBeforeItIsWritten) {
 
 }  // namespace
 }  // namespace streamhost::journal
+
+namespace streamhost::journal {
+namespace {
+
+TEST(JournalFaultTest, APipelineLimitRefusesASmallerRecordNamingLimitAndOffset) {
+  testing::TempDir dir;
+  JournalOptions o = fastOptions();
+  o.max_record_bytes = 200;
+  auto j = openOrDie(dir.path(), o);
+  std::vector<Record> batch = makeRecords(2);
+  batch[1].offset = "off-7";
+  batch[1].value.assign(300, 'x');
+  auto r = j->appendDurable("s", batch);
+  ASSERT_FALSE(r.isOk());
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(r.status().message().find("'off-7'"), std::string::npos) << r.status().message();
+  EXPECT_NE(r.status().message().find("at most 200 bytes"), std::string::npos) << r.status().message();
+  EXPECT_EQ(j->appendDurable("s", makeRecords(1))->first, 1u);
+}
+
+TEST(JournalFaultTest, AFailedSyncIsTheJournalsFailureAndCloseFailsWhatIsLeft) {
+  testing::TempDir dir;
+  JournalOptions o = fastOptions();
+  o.sync_fault_for_test = [] { return Status(StatusCode::kFatal, "fdatasync: Input/output error (injected)"); };
+  auto j = openOrDie(dir.path(), o);
+  EXPECT_TRUE(j->failure().isOk());
+  EXPECT_FALSE(j->appendDurable("s", makeRecords(1)).isOk());
+  EXPECT_NE(j->failure().message().find("failed sync"), std::string::npos) << j->failure().message();
+  j->close();
+  EXPECT_FALSE(j->append("s", makeRecords(1), nullptr).isOk());
+}
+
+TEST(JournalTest, LastDurableOffsetsComeBackFromTheRecordsAfterReopen) {
+  testing::TempDir dir;
+  JournalOptions o = fastOptions();
+  o.segment_bytes = 1024;
+  {
+    auto j = openOrDie(dir.path(), o);
+    for (int b = 0; b < 10; ++b) {
+      ASSERT_TRUE(j->appendDurable(b % 3 == 0 ? "a" : "b", makeRecords(4, b * 4 + 1, 50)).isOk());
+    }
+    EXPECT_EQ(j->lastDurable("a")->offset, "lsn/40");
+    EXPECT_EQ(j->lastDurable("b")->seq, 36u);
+    EXPECT_FALSE(j->lastDurable("c").has_value());
+    j->close();
+  }
+  // "a" wrote last into the active segment, "b" into a sealed one (from its sidecar).
+  auto j = openOrDie(dir.path(), o);
+  ASSERT_TRUE(j->lastDurable("a").has_value());
+  EXPECT_EQ(j->lastDurable("a")->seq, 40u);
+  EXPECT_EQ(j->lastDurable("a")->offset, "lsn/40");
+  ASSERT_TRUE(j->lastDurable("b").has_value());
+  EXPECT_EQ(j->lastDurable("b")->seq, 36u);
+  EXPECT_EQ(j->lastDurable("b")->offset, "lsn/36");
+}
+
+}  // namespace
+}  // namespace streamhost::journal

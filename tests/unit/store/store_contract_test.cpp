@@ -188,6 +188,20 @@ TEST_P(StoreContractTest, SetCommittedOffsetTouchesOnlyOffsetAndUpdatedAt) {
   EXPECT_EQ(got->status, "created");
 }
 
+TEST_P(StoreContractTest, CommittedSeqMovesWithTheOffsetUnlessNoRecordCameWithIt) {
+  createMainPipeline();
+  ASSERT_TRUE(store_->createStream(stream("str_1", "one", "pl_main", 100)).isOk());
+  EXPECT_EQ(store_->getStream("str_1")->committed_seq, 0u);
+  ASSERT_TRUE(store_->setCommittedOffset("str_1", "0/AB", 500, 42).isOk());
+  EXPECT_EQ(store_->getStream("str_1")->committed_seq, 42u);
+  // An offset that advanced without records keeps the seq of the last record.
+  ASSERT_TRUE(store_->setCommittedOffset("str_1", "0/CD", 600).isOk());
+  Result<StreamRow> got = store_->getStream("str_1");
+  ASSERT_TRUE(got.isOk());
+  EXPECT_EQ(got->committed_offset, "0/CD");
+  EXPECT_EQ(got->committed_seq, 42u);
+}
+
 TEST_P(StoreContractTest, SetStreamStatusChangesOnlyLifecycleColumns) {
   createMainPipeline();
   StreamRow s = stream("str_1", "one", "pl_main", 100);
