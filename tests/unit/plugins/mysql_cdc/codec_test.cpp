@@ -1,0 +1,90 @@
+// Encodings the MariaDB under test never sends (MySQL's binary JSON) and the
+// pieces of the decoder that hand-built bytes pin down exactly.
+#include <gtest/gtest.h>
+
+#include <streamhost/plugin_sdk.hpp>
+
+#include <string>
+
+#include "binlog_position.h"
+#include "table_schema.h"
+#include "value_decoder.h"
+
+namespace streamhost::mycdc {
+namespace {
+
+std::string bytes(std::initializer_list<int> b) {
+  std::string s;
+  for (int v : b) {
+    s += static_cast<char>(v);
+  }
+  return s;
+}
+
+std::string json(const std::string& binary) {
+  std::string out;
+  appendMysqlJson(out, binary);
+  return out;
+}
+
+TEST(MysqlJsonTest, SmallObjectWithNestedArrayInlineAndOffsetValues) {
+  std::string doc = bytes({0x00, 0x02, 0x00, 0x20, 0x00, 0x12, 0x00, 0x01, 0x00, 0x13, 0x00, 0x01, 0x00, 0x05, 0x01,
+                           0x00, 0x02, 0x14, 0x00, 'a', 'b', 0x02, 0x00, 0x0c, 0x00, 0x04, 0x01, 0x00, 0x0c, 0x0a,
+                           0x00, 0x01, 'x'});
+  EXPECT_EQ(json(doc), "{\"a\":1,\"b\":[true,\"x\"]}");
+}
+
+TEST(MysqlJsonTest, ScalarsKeepTheirExactValues) {
+  EXPECT_EQ(json(bytes({0x0a, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff})), "18446744073709551615");
+  EXPECT_EQ(json(bytes({0x09, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x80})), "-9223372036854775808");
+  EXPECT_EQ(json(bytes({0x0b, 0, 0, 0, 0, 0, 0, 0xe0, 0x3f})), "0.5");
+  EXPECT_EQ(json(bytes({0x04, 0x00})), "null");
+  EXPECT_EQ(json(bytes({0x04, 0x02})), "false");
+  EXPECT_EQ(json(bytes({0x0c, 0x03, 'a', '"', 'b'})), "\"a\\\"b\"");
+  EXPECT_EQ(json(""), "null");
+}
+
+TEST(MysqlJsonTest, TruncatedDocumentIsAnErrorNotARead) {
+  EXPECT_THROW(json(bytes({0x00, 0x02, 0x00, 0x20})), sdk::Error);
+  EXPECT_THROW(json(bytes({0x0c, 0x05, 'a'})), sdk::Error);
+}
+
+TEST(DecimalTest, PositiveNegativeAndMultiWord) {
+  size_t used = 0;
+  std::string pos = bytes({0x80, 0x7b, 0x2d});
+  EXPECT_EQ(decodeDecimal(reinterpret_cast<const uint8_t*>(pos.data()), 5, 2, &used), "123.45");
+  EXPECT_EQ(used, 3u);
+  std::string neg = bytes({0x7f, 0x84, 0xd2});
+  EXPECT_EQ(decodeDecimal(reinterpret_cast<const uint8_t*>(neg.data()), 5, 2, &used), "-123.45");
+  // DECIMAL(20,0) = 1 followed by 18 zeros + 1: a 2-digit partial word then a full word.
+  EXPECT_EQ(decimalSize(20, 0), 9u);
+}
+
+TEST(BinlogOffsetTest, RoundTripsEveryForm) {
+  for (std::string text : {"mysql-bin.000003:1234", "mysql-bin.000003:1234#17", "b.000001:4;0-1-99",
+                           "b.000001:4#2;0-1-99", "snapshot", ""}) {
+    auto o = BinlogOffset::parse(text);
+    ASSERT_TRUE(o) << text;
+    EXPECT_EQ(o->encode(), text);
+  }
+  auto o = BinlogOffset::parse("mysql-bin.000003:1234#17;0-1-99");
+  EXPECT_EQ(o->file, "mysql-bin.000003");
+  EXPECT_EQ(o->pos, 1234u);
+  EXPECT_EQ(o->rows, 17u);
+  EXPECT_EQ(o->gtid, "0-1-99");
+}
+
+TEST(BinlogOffsetTest, RefusesWhatItDidNotWrite) {
+  for (std::string text : {"16/B374D848", "file:", "file:x", ":4", "file:2", "file:10#", "file:10#x"}) {
+    EXPECT_FALSE(BinlogOffset::parse(text)) << text;
+  }
+}
+
+TEST(LabelsTest, EnumAndSetLabelsWithQuotes) {
+  EXPECT_EQ(parseLabels("enum('a','it''s','x,y')"), (std::vector<std::string>{"a", "it's", "x,y"}));
+  EXPECT_EQ(parseLabels("set('')"), (std::vector<std::string>{""}));
+  EXPECT_TRUE(parseLabels("int(11)").empty());
+}
+
+}  // namespace
+}  // namespace streamhost::mycdc
