@@ -15,6 +15,7 @@ constexpr size_t kMaxQueuedBytes = 32u << 20;
 BinlogReader::BinlogReader(const ConnSettings& settings, const BinlogStart& start) : file_(start.file) {
   session_ = std::make_unique<MySession>(settings, "the binlog stream");
   MySession& s = *session_;
+  connection_id_ = mysql_thread_id(s.raw());
   std::string alg = s.scalar("SELECT @@global.binlog_checksum", "reading binlog_checksum").value_or("NONE");
   checksummed_ = alg == "CRC32";
   // Declares this client checksum-aware (else the server strips the CRC32)

@@ -44,6 +44,8 @@ class BinlogReader {
   void wake();
   /// Whether the server puts a CRC32 after each event (binlog_checksum).
   bool checksummed() const { return checksummed_; }
+  /// The server's id of the replication connection (for KILL).
+  unsigned long connectionId() const { return connection_id_; }
 
  private:
   void run();
@@ -52,6 +54,7 @@ class BinlogReader {
   std::unique_ptr<MySession> session_;
   st_mariadb_rpl* rpl_ = nullptr;
   bool checksummed_ = false;
+  unsigned long connection_id_ = 0;
   std::string file_;
 
   std::mutex mu_;

@@ -116,8 +116,8 @@ void MysqlCdcSource::beginSnapshot() {
   auto s = std::make_unique<Snapshot>();
   s->conn = std::make_unique<MySession>(settings_, "the snapshot");
   MySession& c = *s->conn;
-  c.exec("SET SESSION time_zone = '+00:00', SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ",
-         "preparing the snapshot");
+  c.exec("SET SESSION time_zone = '+00:00'", "preparing the snapshot");
+  c.exec("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ", "preparing the snapshot");
   if (c.isMariaDb()) {
     // MariaDB reports the binlog position of a consistent snapshot without a global lock.
     c.exec("START TRANSACTION WITH CONSISTENT SNAPSHOT", "starting the snapshot");

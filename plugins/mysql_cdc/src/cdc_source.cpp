@@ -171,7 +171,18 @@ void MysqlCdcSource::startStreaming(const std::string& file, uint64_t pos) {
 }
 
 void MysqlCdcSource::stop() {
-  reader_.reset();
+  if (reader_) {
+    unsigned long id = reader_->connectionId();
+    reader_.reset();
+    // A dump waiting for new events notices a closed socket only when it next
+    // writes; ending it now lets the server purge the files it held.
+    if (admin_ != nullptr) {
+      try {
+        admin_->exec("KILL CONNECTION " + std::to_string(id), "ending the binlog dump");
+      } catch (const sdk::Error&) {  // already gone
+      }
+    }
+  }
   snapshot_.reset();
   admin_.reset();
   events_.clear();

@@ -89,27 +89,27 @@ ConnSettings ConnSettings::fromHost(const sdk::Host& host) {
   s.ssl_ca_pem = host.connectionString("ssl_ca_pem");
   std::string mode = host.connectionString("ssl_mode", "preferred");
   if (s.host.empty()) {
-    sdk::configError("host", "must not be empty");
+    sdk::configError("host", "host must not be empty");
   }
   if (s.port < 1 || s.port > 65535) {
-    sdk::configError("port", "must be between 1 and 65535");
+    sdk::configError("port", "port must be between 1 and 65535");
   }
   if (s.user.empty()) {
-    sdk::configError("user", "is required");
+    sdk::configError("user", "user is required");
   }
   static constexpr std::array<std::pair<std::string_view, SslMode>, 5> kModes = {{
       {"disabled", SslMode::kDisabled}, {"preferred", SslMode::kPreferred}, {"required", SslMode::kRequired},
       {"verify_ca", SslMode::kVerifyCa}, {"verify_identity", SslMode::kVerifyIdentity}}};
   auto it = std::find_if(kModes.begin(), kModes.end(), [&](const auto& p) { return p.first == mode; });
   if (it == kModes.end()) {
-    sdk::configError("ssl_mode", "must be one of disabled, preferred, required, verify_ca, verify_identity");
+    sdk::configError("ssl_mode", "ssl_mode must be one of disabled, preferred, required, verify_ca, verify_identity");
   }
   s.ssl_mode = it->second;
   if ((s.ssl_mode == SslMode::kVerifyCa || s.ssl_mode == SslMode::kVerifyIdentity) && s.ssl_ca_pem.empty()) {
-    sdk::configError("ssl_ca_pem", "is required with ssl_mode " + mode + ": the PEM of the CA that signed the server");
+    sdk::configError("ssl_ca_pem", "ssl_ca_pem is required with ssl_mode " + mode + ": the PEM of the CA that signed the server");
   }
   if (!s.ssl_ca_pem.empty() && s.ssl_ca_pem.find("-----BEGIN CERTIFICATE-----") == std::string::npos) {
-    sdk::configError("ssl_ca_pem", "must be PEM text starting with -----BEGIN CERTIFICATE-----");
+    sdk::configError("ssl_ca_pem", "ssl_ca_pem must be PEM text starting with -----BEGIN CERTIFICATE-----");
   }
   return s;
 }
