@@ -52,6 +52,10 @@ class MyTail {
         return events_;
       }
       const Json& data = r.json["data"];
+      if (!data.isArray()) {
+        ADD_FAILURE() << "events of " << pipeline_ << " are not a JSON page: " << r.body.substr(0, 2000);
+        return events_;
+      }
       if (data.size() == 0) {
         return events_;
       }

@@ -138,6 +138,7 @@ void MysqlCdcSource::beginSnapshot() {
     host().info("took a global read lock for " + std::to_string(host().nowMs() - t0) +
                 " ms to start a snapshot consistent with the binlog (MySQL has no lock-free way)");
   }
+  s->server_id = static_cast<uint32_t>(std::stoul(c.scalar("SELECT @@server_id", "reading server_id").value_or("0")));
   if (s->file.empty() || s->pos < 4) {
     throw sdk::Error(SH_ERR_FATAL, "the server did not report the snapshot's binlog position; is the binlog on?");
   }
@@ -188,7 +189,7 @@ void MysqlCdcSource::snapshotStep(int64_t rows) {
       s.rows_table = 0;
     }
     const size_t ncols = s.schema.columns.size();
-    SourceInfo src{s.file, s.pos, "", 0, s.started_ms, true};
+    SourceInfo src{s.file, s.pos, "", s.server_id, s.started_ms, true};
     RowImage img;
     int64_t produced = 0;
     while (produced < std::max<int64_t>(rows, 1)) {

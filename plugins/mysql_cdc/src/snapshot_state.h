@@ -22,6 +22,7 @@ struct Snapshot {
   std::unique_ptr<MySession> conn;
   std::string file;
   uint64_t pos = 0;
+  uint32_t server_id = 0;  ///< the server's own @@server_id, for the source block
   std::vector<std::pair<std::string, std::string>> tables;
   size_t table = 0;
   MYSQL_RES* result = nullptr;  ///< the table being read (mysql_use_result)
