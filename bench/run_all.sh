@@ -7,3 +7,4 @@ here=$(cd "$(dirname "$0")" && pwd)
 "$here/api_bench.sh" "$build"
 "$here/pg_cdc_bench.sh" "$build"
 "$here/kafka_bench.sh" "$build"
+"$here/mysql_cdc_bench.sh" "$build"
