@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <map>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "integration/mysql_cdc_fixture.h"
@@ -259,6 +260,33 @@ TEST_F(MysqlCdcTest, MariaDbRestartDuringLoadLosesNothing) {
   MyTail tl = tail();
   ASSERT_TRUE(tl.waitForRow(table("rs"), -1, 60s));
   EXPECT_TRUE(allRowsDelivered("rs", tl.events()));
+}
+
+TEST_F(MysqlCdcTest, HeartbeatsOnAQuietServerKeepTheStreamAndLagFallsToZero) {
+  ASSERT_TRUE(db_.exec("CREATE TABLE hb (id INT PRIMARY KEY)"));
+  ASSERT_TRUE(db_.exec("CREATE TABLE other (id INT PRIMARY KEY)"));
+  std::string id = runCdc("hb", "\"include_tables\":[\"" + db_name_ + ".hb\"],\"heartbeat_interval_ms\":100");
+  // Changes of an excluded table move the committed position all the same.
+  ASSERT_TRUE(db_.exec("INSERT INTO other VALUES (1)"));
+  auto end = my().query("SHOW MASTER STATUS");
+  ASSERT_FALSE(end.empty());
+  const std::string want = end[0][0].value_or("") + ":" + end[0][1].value_or("");
+  ASSERT_TRUE(pollUntil([&] { return attributes(id)["committed_offset"].str().rfind(want, 0) == 0; }, 20s))
+      << "committed " << attributes(id)["committed_offset"].str() << ", server at " << want;
+  // Several heartbeat periods of silence: each heartbeat event is checked and taken in stride.
+  std::this_thread::sleep_for(std::chrono::milliseconds(800));
+  EXPECT_EQ(attributes(id)["status"].str(), "running") << attributes(id)["last_error"].dump();
+  ASSERT_TRUE(db_.exec("INSERT INTO hb VALUES (7)"));
+  MyTail tl = tail();
+  ASSERT_TRUE(tl.waitForRow(table("hb"), 7));
+  Json lag;
+  EXPECT_TRUE(pollUntil(
+      [&] {
+        lag = api().get("/api/streams/" + id + "/metrics?window=1m").json["data"]["attributes"]["consumer_lag"];
+        return lag["bytes"].isNumber() && lag["bytes"].integer() == 0;
+      },
+      20s))
+      << lag.dump();
 }
 
 TEST_F(MysqlCdcTest, StopThenStartResumesWithoutLossOrDuplicates) {

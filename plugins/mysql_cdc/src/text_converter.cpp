@@ -2,6 +2,7 @@
 
 #include <streamhost/plugin_sdk.hpp>
 
+#include <algorithm>
 #include <cstring>
 
 namespace streamhost::mycdc {
@@ -112,6 +113,13 @@ std::string TextConverter::toUtf8(std::string_view bytes) const {
 }
 
 void TextConverter::appendJson(std::string& out, std::string_view bytes) const {
+  // ASCII reads the same in every single- and multi-byte charset that is not UCS-2/UTF-16/UTF-32.
+  bool ascii_compatible = utf8_ || (charset_.rfind("ucs2", 0) != 0 && charset_.rfind("utf16", 0) != 0 &&
+                                    charset_.rfind("utf32", 0) != 0);
+  if (ascii_compatible && std::all_of(bytes.begin(), bytes.end(), [](char c) { return (c & 0x80) == 0; })) {
+    sdk::appendJsonQuoted(out, bytes);
+    return;
+  }
   if (utf8_ && sdk::isValidUtf8(bytes)) {
     sdk::appendJsonQuoted(out, bytes);
     return;

@@ -2,6 +2,8 @@
 // and decoded by the connector's own decoder, compared with exact values.
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <deque>
 #include <map>
 #include <memory>
 #include <string>
@@ -23,8 +25,9 @@ using testing::MariaDbServer;
 
 class BinlogTypesTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
-    server_ = std::make_unique<MariaDbServer>();
+  static void SetUpTestSuite() { startServer({}); }
+  static void startServer(testing::MariaDbOptions options) {
+    server_ = std::make_unique<MariaDbServer>(options);
     if (auto r = server_->start(); !r) {
       ADD_FAILURE() << r.message();
       server_.reset();
@@ -135,10 +138,24 @@ class BinlogTypesTest : public ::testing::Test {
     return cols;
   }
 
+  void checkEveryType();
   static inline std::unique_ptr<MariaDbServer> server_;
 };
 
-TEST_F(BinlogTypesTest, EveryColumnTypeDecodesExactly) {
+/// binlog_row_metadata=MINIMAL: names and labels from the catalogue, signedness still from the event.
+class BinlogTypesMinimalTest : public BinlogTypesTest {
+ protected:
+  static void SetUpTestSuite() {
+    testing::MariaDbOptions o;
+    o.binlog_row_metadata = "MINIMAL";
+    startServer(o);
+  }
+};
+
+TEST_F(BinlogTypesTest, EveryColumnTypeDecodesExactly) { checkEveryType(); }
+TEST_F(BinlogTypesMinimalTest, EveryColumnTypeDecodesExactlyWithMinimalMetadata) { checkEveryType(); }
+
+void BinlogTypesTest::checkEveryType() {
   auto changes = changesOf({
       "CREATE DATABASE IF NOT EXISTS types",
       "CREATE TABLE types.t (id INT PRIMARY KEY, ti TINYINT, tu TINYINT UNSIGNED, si SMALLINT, su SMALLINT UNSIGNED,"
@@ -208,6 +225,28 @@ TEST_F(BinlogTypesTest, ZeroDatesStayTheServersText) {
   });
   ASSERT_EQ(changes.size(), 1u);
   EXPECT_EQ(changes[0].after, "{\"id\":1,\"d\":\"0000-00-00\",\"dt\":\"0000-00-00 00:00:00.00\"}");
+}
+
+TEST_F(BinlogTypesTest, HeartbeatsArriveOnAQuietServerAndPassTheirChecksum) {
+  MySession admin(settings(), "test");
+  BinlogEnd from = binlogEnd(admin);
+  BinlogReader reader(settings(), {from.file, from.pos, 4244, 100});
+  std::deque<std::string> events;
+  int heartbeats = 0;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (heartbeats < 2 && std::chrono::steady_clock::now() < deadline) {
+    reader.take(events, 500);
+    for (const auto& raw : events) {
+      Event e = parseEvent(raw, reader.checksummed(), from.file);
+      if (e.header.type == ev::kHeartbeat) {
+        ++heartbeats;
+        EXPECT_EQ(std::string(e.body), from.file);
+        EXPECT_EQ(e.header.next_pos, from.pos);
+      }
+    }
+    events.clear();
+  }
+  EXPECT_GE(heartbeats, 2);
 }
 
 TEST_F(BinlogTypesTest, ChecksumMismatchIsAnErrorNamingTypeAndPosition) {

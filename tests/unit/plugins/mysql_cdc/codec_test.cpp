@@ -7,6 +7,7 @@
 #include <string>
 
 #include "binlog_position.h"
+#include "byte_reader.h"
 #include "table_schema.h"
 #include "value_decoder.h"
 
@@ -84,6 +85,22 @@ TEST(LabelsTest, EnumAndSetLabelsWithQuotes) {
   EXPECT_EQ(parseLabels("enum('a','it''s','x,y')"), (std::vector<std::string>{"a", "it's", "x,y"}));
   EXPECT_EQ(parseLabels("set('')"), (std::vector<std::string>{""}));
   EXPECT_TRUE(parseLabels("int(11)").empty());
+}
+
+}  // namespace
+}  // namespace streamhost::mycdc
+
+namespace streamhost::mycdc {
+namespace {
+
+TEST(Crc32Test, FastAndBytewiseAgreeOnTheKnownVector) {
+  EXPECT_EQ(crc32Ieee("123456789"), 0xCBF43926u);
+  std::string data;
+  for (int i = 0; i < 10000; ++i) {
+    data += static_cast<char>(i * 31 + 7);
+  }
+  EXPECT_EQ(crc32Ieee(data), crc32Bytewise(data));
+  EXPECT_EQ(crc32Bytewise("123456789"), 0xCBF43926u);
 }
 
 }  // namespace
