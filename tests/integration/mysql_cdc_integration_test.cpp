@@ -289,6 +289,20 @@ TEST_F(MysqlCdcTest, HeartbeatsOnAQuietServerKeepTheStreamAndLagFallsToZero) {
       << lag.dump();
 }
 
+TEST_F(MysqlCdcTest, TwoStreamsOfThisHostCannotPresentTheSameServerId) {
+  std::string first = runCdc("sid1", R"("server_id":4711)");
+  HttpResponse r = postStream("sid2", R"({"snapshot_mode":"never","server_id":4711})");
+  ASSERT_EQ(r.status, 201) << r.describe();
+  std::string second = r.json["data"]["id"].str();
+  ASSERT_EQ(api().post("/api/streams/" + second + "/start").status, 200);
+  EXPECT_TRUE(waitForErrorMentioning(second, "server_id 4711 is already used by stream " + first));
+  EXPECT_EQ(attributes(first)["status"].str(), "running");
+  // Once the first lets go, the id is free again.
+  ASSERT_EQ(api().post("/api/streams/" + first + "/stop").status, 200);
+  ASSERT_EQ(api().post("/api/streams/" + second + "/start").status, 200);
+  EXPECT_TRUE(waitForStatus(api(), second, "running", 30s));
+}
+
 TEST_F(MysqlCdcTest, StopThenStartResumesWithoutLossOrDuplicates) {
   ASSERT_TRUE(db_.exec("CREATE TABLE ss (id INT PRIMARY KEY)"));
   std::string id = runCdc("ss");

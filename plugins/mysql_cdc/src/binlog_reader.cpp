@@ -77,11 +77,12 @@ void BinlogReader::fail(sdk::Error error) {
 void BinlogReader::run() {
   MARIADB_RPL_EVENT* event = nullptr;
   while (true) {
-    event = mariadb_rpl_fetch(rpl_, event);
-    if (event == nullptr) {
+    MARIADB_RPL_EVENT* fetched = mariadb_rpl_fetch(rpl_, event);
+    if (fetched == nullptr) {
       MYSQL* m = session_->raw();
       unsigned int code = mysql_errno(m);
       std::string msg = mysql_error(m);
+      // Connector/C frees the event it was handed when a fetch fails.
       if (code == 1236) {
         fail(sdk::Error(SH_ERR_FATAL, "the server cannot send the binlog this stream needs (" + msg +
                                           "): the file was probably purged, so the changes since the stream's "
@@ -94,6 +95,7 @@ void BinlogReader::run() {
       }
       return;
     }
+    event = fetched;
     const unsigned char* raw = event->raw_data;
     size_t len = event->raw_data_size;
     // The packet starts with the OK byte ahead of the event.
