@@ -303,6 +303,25 @@ TEST_F(MysqlCdcTest, TwoStreamsOfThisHostCannotPresentTheSameServerId) {
   EXPECT_TRUE(waitForStatus(api(), second, "running", 30s));
 }
 
+TEST_F(MysqlCdcTest, ASavepointInsideATransactionDoesNotSplitIt) {
+  ASSERT_TRUE(db_.exec("CREATE TABLE sp (id INT PRIMARY KEY)"));
+  std::string id = runCdc("sp");
+  ASSERT_TRUE(db_.exec("START TRANSACTION"));
+  ASSERT_TRUE(db_.exec("INSERT INTO sp VALUES (1)"));
+  ASSERT_TRUE(db_.exec("SAVEPOINT a"));
+  ASSERT_TRUE(db_.exec("INSERT INTO sp VALUES (2)"));
+  ASSERT_TRUE(db_.exec("ROLLBACK TO SAVEPOINT a"));
+  ASSERT_TRUE(db_.exec("INSERT INTO sp VALUES (3)"));
+  ASSERT_TRUE(db_.exec("COMMIT"));
+  MyTail tl = tail();
+  ASSERT_TRUE(tl.waitForRow(table("sp"), 3));
+  auto evs = myOfTable(tl.events(), table("sp"));
+  ASSERT_EQ(evs.size(), 2u) << "the rolled-back row is not in the binlog";
+  // Both rows belong to one transaction: the second's offset counts it as row 2 of it.
+  EXPECT_EQ(evs[0]["value"]["source"]["gtid"].str(), evs[1]["value"]["source"]["gtid"].str());
+  EXPECT_NE(evs[1]["offset"].str().find("#2"), std::string::npos) << evs[1]["offset"].str();
+}
+
 TEST_F(MysqlCdcTest, StopThenStartResumesWithoutLossOrDuplicates) {
   ASSERT_TRUE(db_.exec("CREATE TABLE ss (id INT PRIMARY KEY)"));
   std::string id = runCdc("ss");

@@ -129,6 +129,7 @@ class MysqlCdcSource final : public sdk::Source {
   uint64_t txn_rows_ = 0;
   bool txn_standalone_ = false;
   bool saw_begin_ = false;  ///< the transaction opened with a BEGIN query
+  bool txn_maria_ = false;  ///< the transaction opened with a MariaDB GTID (whose flags say how it ends)
   uint64_t skip_rows_ = 0;  ///< rows of the first transaction already durable before a restart
 
   BinlogOffset acked_;

@@ -74,6 +74,7 @@ void MysqlCdcSource::dispatch(const Event& e, uint64_t start) {
       Gtid g = parseMariaGtid(e.body, h.server_id);
       beginTxn(start, g.text);
       txn_standalone_ = g.standalone;
+      txn_maria_ = true;
       return;
     }
     case ev::kMysqlGtid:
@@ -138,6 +139,7 @@ void MysqlCdcSource::beginTxn(uint64_t start, const std::string& gtid) {
   txn_start_ = start;
   txn_rows_ = 0;
   saw_begin_ = false;
+  txn_maria_ = false;
 }
 
 void MysqlCdcSource::endTxn(uint64_t next_pos) {
@@ -153,6 +155,14 @@ void MysqlCdcSource::endTxn(uint64_t next_pos) {
 void MysqlCdcSource::onQuery(const Event& e, uint64_t start) {
   Query q = parseQuery(e.body);
   std::string word = firstWord(q.sql);
+  std::string_view sql = q.sql;
+  while (!sql.empty() && std::isspace(static_cast<unsigned char>(sql.back()))) {
+    sql.remove_suffix(1);
+  }
+  while (!sql.empty() && std::isspace(static_cast<unsigned char>(sql.front()))) {
+    sql.remove_prefix(1);
+  }
+  const bool bare = sql.size() == word.size();  // the statement is that one word
   if (word == "BEGIN") {
     if (!in_txn_) {
       beginTxn(start, "");
@@ -162,7 +172,7 @@ void MysqlCdcSource::onQuery(const Event& e, uint64_t start) {
     txn_ts_ms_ = int64_t{e.header.timestamp} * 1000;
     return;
   }
-  if (word == "COMMIT" || word == "ROLLBACK") {
+  if ((word == "COMMIT" || word == "ROLLBACK") && bare) {  // not ROLLBACK TO SAVEPOINT
     endTxn(e.header.next_pos);
     return;
   }
@@ -170,13 +180,15 @@ void MysqlCdcSource::onQuery(const Event& e, uint64_t start) {
     throw sdk::Error(SH_ERR_FATAL, "cannot decode binlog event " + eventTypeName(e.header.type) + " at " + file_ +
                                        ":" + std::to_string(start) + ": XA transactions are not supported");
   }
-  // DDL or another statement: later rows may have other columns, so the
-  // catalogue is read afresh; a statement outside BEGIN is its own transaction.
+  // DDL or another statement (SAVEPOINT inside a transaction): later rows
+  // may have other columns, so the catalogue is read afresh. A statement is
+  // its own transaction when MariaDB's GTID says so, or, on MySQL, when no
+  // BEGIN opened one.
   catalog_.clear();
   for (auto& [id, t] : tables_) {
     t.schema.reset();
   }
-  if (!saw_begin_) {
+  if (!in_txn_ || (txn_maria_ ? txn_standalone_ : !saw_begin_)) {
     endTxn(e.header.next_pos);
   }
 }
