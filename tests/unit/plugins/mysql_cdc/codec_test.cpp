@@ -6,8 +6,10 @@
 
 #include <string>
 
+#include "binlog_event.h"
 #include "binlog_position.h"
 #include "byte_reader.h"
+#include "row_encoder.h"
 #include "table_schema.h"
 #include "value_decoder.h"
 
@@ -101,6 +103,59 @@ TEST(Crc32Test, FastAndBytewiseAgreeOnTheKnownVector) {
   }
   EXPECT_EQ(crc32Ieee(data), crc32Bytewise(data));
   EXPECT_EQ(crc32Bytewise("123456789"), 0xCBF43926u);
+}
+
+}  // namespace
+}  // namespace streamhost::mycdc
+
+namespace streamhost::mycdc {
+namespace {
+
+TEST(GtidTest, MysqlGtidEventFromItsBytes) {
+  std::string body = bytes({0x01, 0x3e, 0x11, 0xfa, 0x47, 0x71, 0xca, 0x11, 0xe1, 0x9e, 0x33, 0xc8, 0x0a, 0xa9, 0x42,
+                            0x95, 0x62, 23, 0, 0, 0, 0, 0, 0, 0});
+  EXPECT_EQ(parseMysqlGtid(body).text, "3e11fa47-71ca-11e1-9e33-c80aa9429562:23");
+}
+
+TEST(GtidTest, MariaGtidEventFromItsBytes) {
+  std::string body = bytes({0x2a, 0, 0, 0, 0, 0, 0, 0, 0x02, 0, 0, 0, 0x01});
+  Gtid g = parseMariaGtid(body, 7);
+  EXPECT_EQ(g.text, "2-7-42");
+  EXPECT_TRUE(g.standalone);
+  EXPECT_THROW(parseMariaGtid(body.substr(0, 5), 7), Truncated);
+}
+
+}  // namespace
+}  // namespace streamhost::mycdc
+
+namespace streamhost::mycdc {
+namespace {
+
+TEST(RowsEventTest, MysqlV2UpdateWithExtraDataFromItsBytes) {
+  // Update_rows v2: table id 7, flags, 4 bytes of extra data (length 6 with itself),
+  // 2 columns, both present before and after; then before (1, NULL) and after (1, -2).
+  std::string body = bytes({7, 0, 0, 0, 0, 0, 0x01, 0x00, 0x06, 0x00, 0xaa, 0xbb, 0xcc, 0xdd, 0x02, 0x03, 0x03,
+                            0x02, 1, 0, 0, 0, 0x00, 1, 0, 0, 0, 0xfe, 0xff, 0xff, 0xff});
+  RowsHeader h = parseRowsHeader(body, ev::kUpdateRows, 10);
+  EXPECT_EQ(h.table_id, 7u);
+  ASSERT_EQ(h.column_count, 2u);
+  TableSchema s;
+  for (const char* name : {"id", "v"}) {
+    ColumnInfo c;
+    c.name = name;
+    c.json_key = std::string("\"") + name + "\":";
+    c.type = c.real_type = 3;
+    c.kind = ValueKind::kInteger;
+    s.columns.push_back(c);
+  }
+  ByteReader r(h.rows);
+  RowImage before, after;
+  decodeImage(r, s, h.present, before);
+  decodeImage(r, s, h.present_after, after);
+  EXPECT_TRUE(r.empty());
+  EXPECT_EQ(before.json, "{\"id\":1,\"v\":null}");
+  EXPECT_EQ(after.json, "{\"id\":1,\"v\":-2}");
+  EXPECT_EQ(rowsOp(ev::kUpdateRows), 'u');
 }
 
 }  // namespace
