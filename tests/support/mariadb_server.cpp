@@ -170,7 +170,10 @@ MariaDbServer::~MariaDbServer() {
   const std::string d = dir_.str();
   cnf << "[mariadbd]\nuser=root\ndatadir=" << d << "/data\nsocket=" << d << "/mysqld.sock\npid-file=" << d
       << "/mysqld.pid\nbind-address=" << host_ << "\nserver-id=1\nskip-name-resolve\n"
-      << "innodb_buffer_pool_size=64M\ninnodb_log_file_size=48M\ninnodb_flush_log_at_trx_commit=2\n"
+      // Small files: a test server should cost tens of megabytes of disk, not hundreds.
+      << "innodb_buffer_pool_size=64M\ninnodb_log_file_size=8M\ninnodb_undo_tablespaces=0\n"
+      << "innodb_data_file_path=ibdata1:10M:autoextend\ninnodb_temp_data_file_path=ibtmp1:4M:autoextend\n"
+      << "innodb_flush_log_at_trx_commit=2\n"
       << "sync_binlog=0\nlog-error=" << log_path_.string() << "\n";
   if (options_.log_bin) {
     cnf << "log-bin=" << d << "/data/mysql-bin\nbinlog-format=" << options_.binlog_format
