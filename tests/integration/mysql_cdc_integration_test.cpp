@@ -354,16 +354,26 @@ TEST_F(MysqlCdcTest, ATransactionOf100kRowsArrivesWholeAndOnce) {
   ASSERT_TRUE(db_.exec("CREATE TABLE big (id INT PRIMARY KEY, pad VARCHAR(20))"));
   std::string id = runCdc("big", R"("max_batch_rows":5000)");
   ASSERT_TRUE(db_.exec("INSERT INTO big SELECT seq, CONCAT('p', seq) FROM seq_1_to_100000"));
-  ASSERT_TRUE(db_.exec("INSERT INTO big VALUES (0, 'marker')"));
-  MyTail tl = tail();
-  ASSERT_TRUE(tl.waitForRow(table("big"), 0, 120s));
-  auto evs = myOfTable(tl.events(), table("big"));
-  ASSERT_EQ(evs.size(), 100001u);
-  for (size_t i = 0; i < 100000; i += 9973) {
-    EXPECT_EQ(myRowId(evs[i]), static_cast<int64_t>(i + 1));
+  // Waits on the head only and reads single events: parsing 100k events is
+  // slow in a sanitized test binary and proves nothing more.
+  ASSERT_TRUE(waitForHead(api(), pipeline_, 100000, 300s));
+  auto at = [&](int64_t seq) {
+    HttpResponse r = eventsPage(api(), pipeline_, static_cast<uint64_t>(seq - 1), 1);
+    EXPECT_EQ(r.json["data"].size(), 1u) << r.describe();
+    return r.json["data"][size_t{0}];
+  };
+  for (int64_t seq = 1; seq <= 100000; seq += 9973) {
+    Json e = at(seq);
+    EXPECT_EQ(myRowId(e), seq) << e.dump();
+    EXPECT_EQ(myEventTable(e), table("big"));
   }
   // Every row of the transaction carries its index inside it, for a restart to skip.
-  EXPECT_NE(evs[99999]["offset"].str().find("#100000"), std::string::npos) << evs[99999]["offset"].str();
+  Json last = at(100000);
+  EXPECT_EQ(myRowId(last), 100000);
+  EXPECT_NE(last["offset"].str().find("#100000"), std::string::npos) << last["offset"].str();
+  ASSERT_TRUE(db_.exec("INSERT INTO big VALUES (0, 'marker')"));
+  ASSERT_TRUE(waitForHead(api(), pipeline_, 100001, 60s));
+  EXPECT_EQ(myRowId(at(100001)), 0) << "exactly once: the marker follows the last row";
 }
 
 TEST_F(MysqlCdcTest, SigkillOfTheDaemonDuringLoadLosesNoCommittedRow) {
