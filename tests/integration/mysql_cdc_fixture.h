@@ -157,10 +157,12 @@ class MysqlCdcTest : public ::testing::Test {
  protected:
   MysqlCdcTest() : daemon_(DaemonOptions{{"--set", "limits.api_requests_per_second=0"}}) {}
 
+  // A failure here is reported by each test's SetUp: gtest would mark the
+  // suite's tests skipped, not failed, after a failure in SetUpTestSuite.
   static void SetUpTestSuite() {
     server_ = std::make_unique<MariaDbServer>();
     if (auto r = server_->start(); !r) {
-      ADD_FAILURE() << r.message();
+      start_error_ = r.message();
       server_.reset();
     }
   }
@@ -168,7 +170,7 @@ class MysqlCdcTest : public ::testing::Test {
   MariaDbServer& my() { return *server_; }
 
   void SetUp() override {
-    ASSERT_TRUE(server_ && server_->running()) << "MariaDB did not start";
+    ASSERT_TRUE(server_ && server_->running()) << "MariaDB did not start: " << start_error_;
     std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
     std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
     db_name_ = "db_" + name.substr(0, 50);
@@ -272,6 +274,7 @@ class MysqlCdcTest : public ::testing::Test {
   }
 
   static inline std::unique_ptr<MariaDbServer> server_;
+  static inline std::string start_error_;
   DaemonHarness daemon_;
   std::string db_name_;
   MyConnection db_;

@@ -225,6 +225,9 @@ MariaDbServer::~MariaDbServer() {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
+  ::kill(pid_, SIGKILL);  // a retry must not leave this one running
+  waitExit(pid_, std::chrono::seconds(10));
+  pid_ = -1;
   return ::testing::AssertionFailure() << "mariadbd did not answer on port " << port << " within "
                                        << options_.start_timeout.count() << " s\n"
                                        << tail(readFile(log_path_), 4000);
@@ -248,7 +251,8 @@ MariaDbServer::~MariaDbServer() {
     }
     bool port_taken = false;
     last = startOnce(port, port_taken);
-    if (last || !port_taken) {
+    // A first start may also lose a port race without saying so in the log: try another port.
+    if (last || (!port_taken && kept != 0)) {
       return last;
     }
     if (kept != 0) {

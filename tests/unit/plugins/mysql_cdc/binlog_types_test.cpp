@@ -29,12 +29,12 @@ class BinlogTypesTest : public ::testing::Test {
   static void startServer(testing::MariaDbOptions options) {
     server_ = std::make_unique<MariaDbServer>(options);
     if (auto r = server_->start(); !r) {
-      ADD_FAILURE() << r.message();
+      start_error_ = r.message();  // reported by SetUp: a suite-level failure would only skip the tests
       server_.reset();
     }
   }
   static void TearDownTestSuite() { server_.reset(); }
-  void SetUp() override { ASSERT_TRUE(server_) << "MariaDB did not start"; }
+  void SetUp() override { ASSERT_TRUE(server_) << "MariaDB did not start: " << start_error_; }
   void TearDown() override {
     if (server_) {
       server_->printLogIfFailed();
@@ -140,6 +140,7 @@ class BinlogTypesTest : public ::testing::Test {
 
   void checkEveryType();
   static inline std::unique_ptr<MariaDbServer> server_;
+  static inline std::string start_error_;
 };
 
 /// binlog_row_metadata=MINIMAL: names and labels from the catalogue, signedness still from the event.
