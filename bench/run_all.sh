@@ -7,6 +7,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 "$here/api_bench.sh" "$build"
 "$here/pg_cdc_bench.sh" "$build"
 "$here/kafka_bench.sh" "$build"
+"$here/mysql_cdc_bench.sh" "$build"
 "$here/e2e_datagen_bench.sh" "$build"
 "$here/webhook_bench.sh" "$build"
 "$here/idle_connections_bench.sh" "$build"
