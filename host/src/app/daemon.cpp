@@ -173,6 +173,7 @@ Status Daemon::start() {
       }
     }
   }
+  parts_->streams->sealSecretsAtRest();
   parts_->streams->resumeAfterRestart();
   Status s = parts_->http->start();
   if (!s) {

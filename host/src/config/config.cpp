@@ -13,7 +13,7 @@
 namespace streamhost::config {
 namespace {
 
-enum class Kind { kString, kPath, kInt, kDouble };
+enum class Kind { kString, kPath, kInt, kDouble, kBool };
 
 struct KeyDef {
   const char* path;
@@ -41,6 +41,12 @@ const std::vector<KeyDef>& keyDefs() {
        [](Config& c) -> void* { return &c.limits.ingest_max_body_bytes; }},
       {"limits.http_read_timeout_ms", Kind::kInt,
        [](Config& c) -> void* { return &c.limits.http_read_timeout_ms; }},
+      {"limits.ingest_requests_per_second", Kind::kDouble,
+       [](Config& c) -> void* { return &c.limits.ingest_requests_per_second; }},
+      {"limits.ingest_burst", Kind::kInt, [](Config& c) -> void* { return &c.limits.ingest_burst; }},
+      {"limits.auth_failures_per_minute", Kind::kInt,
+       [](Config& c) -> void* { return &c.limits.auth_failures_per_minute; }},
+      {"metrics.require_key", Kind::kBool, [](Config& c) -> void* { return &c.metrics.require_key; }},
       {"journal.segment_bytes", Kind::kInt, [](Config& c) -> void* { return &c.journal.segment_bytes; }},
       {"journal.group_commit_delay_ms", Kind::kInt,
        [](Config& c) -> void* { return &c.journal.group_commit_delay_ms; }},
@@ -96,6 +102,13 @@ Status assign(Config& c, const KeyDef& def, const std::string& value, const std:
         return invalidArgument(origin + ": '" + def.path + "' must be a number, got '" + value + "'", def.path);
       }
       *static_cast<double*>(target) = v;
+      return Status::ok();
+    }
+    case Kind::kBool: {
+      if (value != "true" && value != "false") {
+        return invalidArgument(origin + ": '" + def.path + "' must be true or false, got '" + value + "'", def.path);
+      }
+      *static_cast<bool*>(target) = value == "true";
       return Status::ok();
     }
   }
@@ -202,6 +215,16 @@ Status checkValues(const Config& c) {
   }
   if (c.limits.api_requests_per_second < 0) {
     return invalidArgument("'limits.api_requests_per_second' must be >= 0", "limits.api_requests_per_second");
+  }
+  if (c.limits.ingest_requests_per_second < 0) {
+    return invalidArgument("'limits.ingest_requests_per_second' must be >= 0", "limits.ingest_requests_per_second");
+  }
+  if (c.limits.ingest_burst < 1) {
+    return invalidArgument("'limits.ingest_burst' must be >= 1", "limits.ingest_burst");
+  }
+  if (c.limits.auth_failures_per_minute < 0) {
+    return invalidArgument("'limits.auth_failures_per_minute' must be >= 0 (0: unlimited)",
+                           "limits.auth_failures_per_minute");
   }
   if (c.limits.api_burst < 1) {
     return invalidArgument("'limits.api_burst' must be >= 1", "limits.api_burst");
@@ -346,7 +369,11 @@ std::string renderConfig(const Config& c) {
   out << "limits:\n  api_requests_per_second: " << c.limits.api_requests_per_second
       << "\n  api_burst: " << c.limits.api_burst << "\n  api_max_body_bytes: " << c.limits.api_max_body_bytes
       << "\n  ingest_max_body_bytes: " << c.limits.ingest_max_body_bytes
-      << "\n  http_read_timeout_ms: " << c.limits.http_read_timeout_ms << "\n"
+      << "\n  http_read_timeout_ms: " << c.limits.http_read_timeout_ms
+      << "\n  ingest_requests_per_second: " << c.limits.ingest_requests_per_second
+      << "\n  ingest_burst: " << c.limits.ingest_burst
+      << "\n  auth_failures_per_minute: " << c.limits.auth_failures_per_minute << "\n"
+      << "metrics:\n  require_key: " << (c.metrics.require_key ? "true" : "false") << "\n"
       << "journal:\n  segment_bytes: " << c.journal.segment_bytes
       << "\n  group_commit_delay_ms: " << c.journal.group_commit_delay_ms
       << "\n  group_commit_max_bytes: " << c.journal.group_commit_max_bytes

@@ -24,6 +24,15 @@ struct Limits {
   int64_t api_max_body_bytes = 1 << 20;
   int64_t ingest_max_body_bytes = 10 << 20;
   int64_t http_read_timeout_ms = 30000;  ///< a request head or body that stalls longer is answered 408
+  /// Per push stream, token bucket (ingest carries no API key); 0 turns it off.
+  double ingest_requests_per_second = 1000;
+  int64_t ingest_burst = 2000;
+  /// Failed API-key attempts per client address and minute before it is refused (429) unheard.
+  int64_t auth_failures_per_minute = 60;
+};
+
+struct MetricsConfig {
+  bool require_key = true;  ///< /metrics names streams: a key with metrics:read (or admin) by default
 };
 
 struct JournalConfig {
@@ -49,6 +58,7 @@ struct Config {
   Limits limits;
   JournalConfig journal;
   TlsConfig tls;
+  MetricsConfig metrics;
   std::string log_level = "information";  ///< Poco level names
   std::string log_format = "text";        ///< text or json
   int64_t http_threads = 16;

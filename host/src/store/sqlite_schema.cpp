@@ -73,6 +73,14 @@ CREATE TABLE plugin_state (
 ) WITHOUT ROWID;
 CREATE INDEX plugin_state_expiry ON plugin_state (expires_at) WHERE expires_at > 0;
 )sql",
+    // 2: stream-config secrets sealed apart from the readable config (the
+    // core seals rows written before, once it knows each type's secret keys);
+    // API keys with an expiry and the time of last use.
+    R"sql(
+ALTER TABLE streams ADD COLUMN config_sealed TEXT NOT NULL DEFAULT '{}';
+ALTER TABLE api_keys ADD COLUMN expires_at INTEGER;
+ALTER TABLE api_keys ADD COLUMN last_used_at INTEGER;
+)sql",
 };
 
 constexpr int64_t kKnownVersion = int64_t(std::size(kMigrations));
