@@ -135,5 +135,136 @@ TEST_F(SecurityTest, RedactedOrAbsentSecretInAPatchKeepsTheStoredValue) {
   EXPECT_EQ(ingest(id, body, {{"X-Hub-Signature-256", githubSig("rotated", body)}}).status, 202);
 }
 
+TEST_F(SecurityTest, TimestampHeaderOutsideTheSignatureIsRefusedWithItsField) {
+  HttpResponse r = api().post("/api/streams", "{\"name\":\"replay\",\"sourceType\":\"webhook\",\"pipelineId\":" +
+                                                  jsonQuote(pipeline_) +
+                                                  R"(,"config":{"auth":{"scheme":"hmac","secrets":["k"],"header":"X-Sig",)"
+                                                  R"("timestamp_header":"X-Ts"}}})");
+  EXPECT_EQ(r.status, 400) << r.describe();
+  EXPECT_EQ(r.json["error"]["field"].str(), "config.auth.timestamp_header") << r.describe();
+}
+
+TEST_F(SecurityTest, GithubRedeliveryIsStoredOnce) {
+  std::string id = createWebhook("redeliver", githubConfig());
+  start(id);
+  std::string body = R"({"action":"opened"})";
+  HeaderList h = {{"X-Hub-Signature-256", githubSig(kSecret, body)},
+                  {"X-GitHub-Delivery", "72d3162e-cc78-11e3-81ab-4c9367dc0958"}};
+  ASSERT_EQ(ingest(id, body, h).status, 202);
+  // The first copy becomes durable before its id counts as seen.
+  HttpResponse again;
+  ASSERT_TRUE(pollUntil([&] { again = ingest(id, body, h); return again.status != 409; },
+                        std::chrono::milliseconds(10000)));
+  EXPECT_EQ(again.status, 200) << again.describe();
+  EXPECT_EQ(again.json["duplicates"].integer(), 1) << again.describe();
+  EXPECT_EQ(allEvents(api(), pipeline_).size(), 1u);
+}
+
+TEST_F(SecurityTest, ApiKeysAreManagedThroughTheApi) {
+  HttpResponse made = api().post("/api/keys", R"({"name":"reader","scopes":["streams:read"]})");
+  ASSERT_EQ(made.status, 201) << made.describe();
+  std::string key = made.json["data"]["attributes"]["key"].str();
+  std::string key_id = made.json["data"]["id"].str();
+  ASSERT_EQ(key.rfind("sk_", 0), 0u) << made.describe();
+
+  HttpClient reader = daemon_.clientWithKey(key);
+  HttpResponse me = reader.get("/api/keys/current");
+  ASSERT_EQ(me.status, 200) << me.describe();
+  EXPECT_EQ(me.json["data"]["attributes"]["name"].str(), "reader");
+  EXPECT_EQ(me.json["data"]["attributes"]["scopes"][size_t{0}].str(), "streams:read");
+  EXPECT_EQ(reader.get("/api/streams").status, 200);
+  EXPECT_EQ(reader.get("/api/keys").status, 403);
+  EXPECT_EQ(reader.post("/api/keys", R"({"name":"escalate","scopes":["admin"]})").status, 403);
+
+  HttpResponse listed = api().get("/api/keys");
+  ASSERT_EQ(listed.status, 200) << listed.describe();
+  EXPECT_EQ(listed.body.find(key), std::string::npos) << "a listing shows a key";
+  EXPECT_EQ(listed.body.find(crypto::sha256Hex(key)), std::string::npos) << "a listing shows a key hash";
+  bool found = false;
+  for (const auto& k : listed.json["data"].items()) {
+    if (k["id"].str() == key_id) {
+      found = true;
+      EXPECT_FALSE(k["attributes"]["last_used_at"].str().empty()) << listed.describe();
+    }
+  }
+  EXPECT_TRUE(found) << listed.describe();
+
+  // Revoked at once, although the key was just verified (and cached).
+  HttpResponse revoked = api().del("/api/keys/" + key_id);
+  ASSERT_EQ(revoked.status, 200) << revoked.describe();
+  EXPECT_EQ(reader.get("/api/streams").status, 401);
+  EXPECT_EQ(api().del("/api/keys/" + key_id).status, 404);
+
+  HttpResponse bad_scope = api().post("/api/keys", R"({"name":"x","scopes":["streams:everything"]})");
+  EXPECT_EQ(bad_scope.status, 400);
+  EXPECT_EQ(bad_scope.json["error"]["field"].str(), "scopes") << bad_scope.describe();
+  HttpResponse past = api().post("/api/keys", R"({"name":"x","scopes":["admin"],"expires_at":"2001-01-01T00:00:00Z"})");
+  EXPECT_EQ(past.status, 400);
+  EXPECT_EQ(past.json["error"]["field"].str(), "expires_at") << past.describe();
+  HttpResponse garbled = api().post("/api/keys", R"({"name":"x","scopes":["admin"],"expires_at":"soon"})");
+  EXPECT_EQ(garbled.status, 400);
+  EXPECT_EQ(garbled.json["error"]["field"].str(), "expires_at") << garbled.describe();
+  HttpResponse later = api().post("/api/keys", R"({"name":"later","scopes":["admin"],"expires_at":"2999-01-01T00:00:00Z"})");
+  ASSERT_EQ(later.status, 201) << later.describe();
+  EXPECT_EQ(later.json["data"]["attributes"]["expires_at"].str(), "2999-01-01T00:00:00.000Z");
+}
+
+TEST_F(SecurityTest, MetricsNeedAKeyWithMetricsRead) {
+  EXPECT_EQ(daemon_.clientWithKey("").get("/metrics").status, 401);
+  EXPECT_EQ(daemon_.clientWithKey(daemon_.createKey("reader", "streams:read")).get("/metrics").status, 403);
+  HttpResponse ok = daemon_.clientWithKey(daemon_.createKey("scraper", "metrics:read")).get("/metrics");
+  EXPECT_EQ(ok.status, 200) << ok.describe();
+  EXPECT_NE(ok.body.find("streamhost_"), std::string::npos);
+}
+
+class SecurityOpenMetricsTest : public SecurityTest {
+ protected:
+  SecurityOpenMetricsTest() : SecurityTest(DaemonOptions{{"--set", "metrics.require_key=false"}}) {}
+};
+
+TEST_F(SecurityOpenMetricsTest, MetricsCanBeMadePublicByConfig) {
+  EXPECT_EQ(daemon_.clientWithKey("").get("/metrics").status, 200);
+}
+
+class SecurityLimitsTest : public SecurityTest {
+ protected:
+  // One request per 100 s after a burst of two: the third is refused
+  // however slowly this machine runs.
+  SecurityLimitsTest()
+      : SecurityTest(DaemonOptions{{"--set", "limits.ingest_requests_per_second=0.01", "--set", "limits.ingest_burst=2",
+                                    "--set", "limits.auth_failures_per_minute=5"}}) {}
+};
+
+TEST_F(SecurityLimitsTest, IngestIsRateLimitedPerStream) {
+  std::string a = createWebhook("a", R"({"auth":{"scheme":"none"}})");
+  std::string b = createWebhook("b", R"({"auth":{"scheme":"none"}})");
+  start(a);
+  start(b);
+  EXPECT_EQ(ingest(a, R"({"n":1})").status, 202);
+  EXPECT_EQ(ingest(a, R"({"n":2})").status, 202);
+  HttpResponse third = ingest(a, R"({"n":3})");
+  EXPECT_EQ(third.status, 429) << third.describe();
+  EXPECT_EQ(third.errorCode(), "rate_limited");
+  ASSERT_TRUE(third.header("Retry-After")) << third.describe();
+  EXPECT_GE(std::stoi(*third.header("Retry-After")), 1);
+  EXPECT_EQ(ingest(b, R"({"n":1})").status, 202) << "each stream has its own bucket";
+  EXPECT_EQ(allEvents(api(), pipeline_).size(), 3u);
+}
+
+TEST_F(SecurityLimitsTest, AnAddressGuessingKeysIsRefusedBeforeLookup) {
+  HttpClient guesser = daemon_.clientWithKey("sk_wrong");
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(guesser.get("/api/streams").status, 401) << i;
+  }
+  HttpResponse blocked = guesser.get("/api/streams");
+  EXPECT_EQ(blocked.status, 429) << blocked.describe();
+  ASSERT_TRUE(blocked.header("Retry-After"));
+  EXPECT_GE(std::stoi(*blocked.header("Retry-After")), 1);
+  // The address is refused whatever key it presents until the minute is over;
+  // requests without a key (health checks) are not affected.
+  EXPECT_EQ(api().get("/api/streams").status, 429);
+  EXPECT_EQ(daemon_.clientWithKey("").get("/healthz").status, 200);
+}
+
 }  // namespace
 }  // namespace streamhost::testing

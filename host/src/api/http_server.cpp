@@ -118,8 +118,25 @@ struct HttpServer::Pipeline {
   }
 
   /// Spends a token of the key's bucket (or the address's, for no valid key).
+  /// An address with too many failed keys is refused before its key is
+  /// hashed or looked up.
   std::pair<std::optional<Principal>, RateLimiter::Decision> admit(const ApiRequest& req, const std::string& key) {
+    if (!key.empty()) {
+      if (int64_t wait = server.failures_.blockedFor(req.remote_addr); wait > 0) {
+        RateLimiter::Decision refused;
+        refused.allowed = false;
+        refused.retry_after = wait;
+        refused.reset_epoch =
+            std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+                .count() +
+            wait;
+        return {std::nullopt, refused};
+      }
+    }
     std::optional<Principal> who = key.empty() ? std::nullopt : server.authenticate_(key);
+    if (!key.empty() && !who) {
+      server.failures_.recordFailure(req.remote_addr);
+    }
     auto decision = server.limiter_.take(who ? "key:" + who->key_id : "ip:" + req.remote_addr);
     return {std::move(who), decision};
   }
@@ -319,6 +336,7 @@ HttpServer::HttpServer(const Router& router, HttpServerOptions options, Authenti
       options_(std::move(options)),
       authenticate_(std::move(authenticate)),
       limiter_(limiter),
+      failures_(options_.auth_failures_per_minute),
       observer_(std::move(observer)) {}
 
 HttpServer::~HttpServer() { stop(); }

@@ -129,7 +129,7 @@ void addOpsRoutes(Router& router, OpsDeps deps) {
                 o->set("checks", checks);
                 return jsonResponse(200, o);
               }});
-  router.add({"GET", "/metrics", "", BodyKind::kNone, [deps](ApiRequest&) {
+  router.add({"GET", "/metrics", deps.metrics_require_key ? "metrics:read" : "", BodyKind::kNone, [deps](ApiRequest&) {
                 ApiResponse r;
                 r.content_type = "text/plain; version=0.0.4";
                 r.body = deps.prometheus_text ? deps.prometheus_text() : std::string();

@@ -17,6 +17,7 @@ struct OpsDeps {
   const plugins::PluginReport* report = nullptr;
   std::function<std::string()> prometheus_text;
   std::function<std::string()> openapi_json;
+  bool metrics_require_key = true;  ///< /metrics names streams: metrics:read unless turned off
 };
 
 /// /healthz, /readyz, /metrics, /api/plugins, /api/openapi.json.

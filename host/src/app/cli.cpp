@@ -7,6 +7,7 @@
 
 #include "common/crypto.h"
 #include "common/ids.h"
+#include "core/api_key_service.h"
 #include "store/sqlite_store.h"
 
 extern char** environ;
@@ -48,15 +49,11 @@ std::string usage() {
          "  -h, --help            this text\n"
          "\n"
          "Every setting can also be given as STREAMHOST_<PATH> in the environment (e.g. STREAMHOST_DATA_DIR).\n"
-         "Scopes: streams:read streams:write connections:read connections:write pipelines:read pipelines:write admin\n";
+         "Scopes: streams:read streams:write connections:read connections:write pipelines:read pipelines:write "
+         "metrics:read admin\n";
 }
 
-const std::vector<std::string>& knownScopes() {
-  static const std::vector<std::string> scopes = {"streams:read",     "streams:write",   "connections:read",
-                                                  "connections:write", "pipelines:read", "pipelines:write",
-                                                  "admin"};
-  return scopes;
-}
+const std::vector<std::string>& knownScopes() { return core::knownApiKeyScopes(); }
 
 Result<CommandLine> parseCommandLine(const std::vector<std::string>& args) {
   CommandLine cl;

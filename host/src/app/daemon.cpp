@@ -8,6 +8,7 @@
 
 #include "api/http_server.h"
 #include "api/key_authenticator.h"
+#include "api/key_routes.h"
 #include "api/openapi.h"
 #include "api/ops_routes.h"
 #include "api/pipeline_routes.h"
@@ -46,6 +47,8 @@ struct Daemon::Parts {
   std::unique_ptr<runtime::Runtime> runtime;
   api::Router router;
   std::unique_ptr<api::KeyAuthenticator> authenticator;
+  std::unique_ptr<core::ApiKeyService> api_keys;
+  std::unique_ptr<api::RateLimiter> ingest_limiter;
   std::unique_ptr<api::RateLimiter> limiter;
   std::unique_ptr<api::HttpServer> http;
 };
@@ -128,6 +131,7 @@ Result<DaemonPtr> Daemon::create(const config::Config& config) {
     }
     return p->metrics.renderPrometheus(labels) + p->runtime->ingestCounters().renderPrometheus(ids);
   };
+  ops.metrics_require_key = config.metrics.require_key;
   ops.openapi_json = [p] { return api::buildOpenApi(p->router, STREAMHOST_VERSION); };
   api::addOpsRoutes(p->router, ops);
   api::addStreamRoutes(p->router, {p->streams.get(), &p->registry, &p->metrics, &p->clock});
@@ -135,9 +139,13 @@ Result<DaemonPtr> Daemon::create(const config::Config& config) {
   p->connections = std::make_unique<core::ConnectionService>(*p->store, p->registry, p->ids, p->clock);
   api::addPipelineRoutes(p->router, {p->pipelines.get(), p->cursors.get()});
   api::addConnectionRoutes(p->router, {p->connections.get(), p->cursors.get()});
-  api::addIngestRoutes(p->router, {p->streams.get(), &p->clock});
+  p->ingest_limiter =
+      std::make_unique<api::RateLimiter>(config.limits.ingest_requests_per_second, config.limits.ingest_burst);
+  api::addIngestRoutes(p->router, {p->streams.get(), &p->clock, p->ingest_limiter.get(), &p->metrics});
 
-  p->authenticator = std::make_unique<api::KeyAuthenticator>(config.api_keys, p->store.get());
+  p->authenticator = std::make_unique<api::KeyAuthenticator>(config.api_keys, p->store.get(), p->clock);
+  p->api_keys = std::make_unique<core::ApiKeyService>(*p->store, p->ids, p->clock);
+  api::addKeyRoutes(p->router, {p->api_keys.get(), p->authenticator.get()});
   p->limiter = std::make_unique<api::RateLimiter>(config.limits.api_requests_per_second, config.limits.api_burst);
   api::HttpServerOptions http;
   http.host = config.listenHost();
@@ -148,6 +156,7 @@ Result<DaemonPtr> Daemon::create(const config::Config& config) {
   http.read_timeout_ms = config.limits.http_read_timeout_ms;
   http.tls_cert_file = config.tls.cert_file;
   http.tls_key_file = config.tls.key_file;
+  http.auth_failures_per_minute = config.limits.auth_failures_per_minute;
   p->http = std::make_unique<api::HttpServer>(
       p->router, http, [p](const std::string& k) { return p->authenticator->authenticate(k); }, *p->limiter,
       [p](const std::string& route, const std::string& method, int status, double secs) {
