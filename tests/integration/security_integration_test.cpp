@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdlib>
+#include <memory>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -15,6 +17,7 @@
 #include "stream_test_helpers.h"
 #include "support/daemon_harness.h"
 #include "support/http_client.h"
+#include "support/temp_dir.h"
 
 namespace streamhost::testing {
 namespace {
@@ -264,6 +267,47 @@ TEST_F(SecurityLimitsTest, AnAddressGuessingKeysIsRefusedBeforeLookup) {
   // requests without a key (health checks) are not affected.
   EXPECT_EQ(api().get("/api/streams").status, 429);
   EXPECT_EQ(daemon_.clientWithKey("").get("/healthz").status, 200);
+}
+
+class HttpsSettingsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string cert = (dir_.path() / "cert.pem").string();
+    std::string key = (dir_.path() / "key.pem").string();
+    std::string cmd = "openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 -days 1 -keyout " + key +
+                      " -out " + cert + " >/dev/null 2>&1";
+    ASSERT_EQ(std::system(cmd.c_str()), 0) << "openssl (Debian package openssl) must be installed";
+    DaemonOptions options{{"--set", "tls.cert_file=" + cert, "--set", "tls.key_file=" + key}};
+    options.any_answer_is_ready = true;
+    daemon_ = std::make_unique<DaemonHarness>(options);
+    ASSERT_TRUE(daemon_->start());
+  }
+  void TearDown() override {
+    if (daemon_) {
+      daemon_->printLogIfFailed();
+    }
+  }
+  /// Whether `openssl s_client` with `args` completes a handshake with the daemon.
+  bool handshake(const std::string& args) const {
+    std::string cmd = "timeout 20 openssl s_client -connect 127.0.0.1:" + std::to_string(daemon_->port()) + " " +
+                      args + " </dev/null >/dev/null 2>&1";
+    return std::system(cmd.c_str()) == 0;
+  }
+
+  TempDir dir_;
+  std::unique_ptr<DaemonHarness> daemon_;
+};
+
+TEST_F(HttpsSettingsTest, OnlyTls12AndLaterWithForwardSecretAeadSuites) {
+  EXPECT_TRUE(handshake("-tls1_3"));
+  EXPECT_TRUE(handshake("-tls1_2"));
+  EXPECT_TRUE(handshake("-tls1_2 -cipher ECDHE-RSA-CHACHA20-POLY1305"));
+  // The client is told to allow old protocols and weak suites, so only the
+  // server can refuse them.
+  EXPECT_FALSE(handshake("-tls1_1 -cipher DEFAULT@SECLEVEL=0"));
+  EXPECT_FALSE(handshake("-tls1 -cipher DEFAULT@SECLEVEL=0"));
+  EXPECT_FALSE(handshake("-tls1_2 -cipher AES128-SHA@SECLEVEL=0")) << "a suite without forward secrecy";
+  EXPECT_FALSE(handshake("-tls1_2 -cipher ECDHE-RSA-AES128-SHA@SECLEVEL=0")) << "a CBC suite";
 }
 
 }  // namespace

@@ -50,6 +50,12 @@ void addRateHeaders(ApiResponse& r, const RateLimiter::Decision& d) {
   r.headers.emplace_back("X-RateLimit-Reset", std::to_string(d.reset_epoch));
 }
 
+// TLS 1.2 suites with forward secrecy and AEAD only (TLS 1.3 suites are
+// OpenSSL's own, all of that kind); older protocols are disabled outright.
+constexpr const char* kTlsCipherList =
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
+    "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
+
 // What is dropped unread after an early answer before the connection is
 // closed instead; a body this small costs less to read than a reconnect.
 constexpr int64_t kDiscardLimit = 1 << 20;
@@ -348,8 +354,16 @@ Status HttpServer::start() {
     port_ = socket.address().port();
     hub_ = std::make_shared<ConnectionHub>();
     if (!options_.tls_cert_file.empty()) {
-      hub_->tls = new Poco::Net::Context(Poco::Net::Context::TLS_SERVER_USE, options_.tls_key_file,
-                                         options_.tls_cert_file, "", Poco::Net::Context::VERIFY_NONE);
+      Poco::Net::Context::Params tls;
+      tls.privateKeyFile = options_.tls_key_file;
+      tls.certificateFile = options_.tls_cert_file;
+      tls.verificationMode = Poco::Net::Context::VERIFY_NONE;
+      tls.loadDefaultCAs = false;
+      tls.cipherList = kTlsCipherList;
+      hub_->tls = new Poco::Net::Context(Poco::Net::Context::TLS_SERVER_USE, tls);
+      hub_->tls->disableProtocols(Poco::Net::Context::PROTO_SSLV2 | Poco::Net::Context::PROTO_SSLV3 |
+                                  Poco::Net::Context::PROTO_TLSV1 | Poco::Net::Context::PROTO_TLSV1_1);
+      hub_->tls->preferServerCiphers();
     }
     Poco::Net::HTTPServerParams::Ptr params = new Poco::Net::HTTPServerParams;
     params->setMaxThreads(options_.threads);
