@@ -10,7 +10,7 @@ CMAKE_ARGS ?=
 export CCACHE_BASEDIR := $(CURDIR)
 export CCACHE_NOHASHDIR := 1
 
-.PHONY: all deps-run deps-test build run test test-asan bench package clean
+.PHONY: all deps-run deps-test build run test test-asan bench package clean fuzz fuzz-ci
 
 all: build
 
@@ -49,8 +49,18 @@ bench: deps-test
 	cmake --build build-bench -j$(JOBS)
 	bench/run_all.sh build-bench
 
+# libFuzzer targets (clang) for the JSON readers, webhook bodies and signature
+# headers, journal frames and the YAML config: each runs FUZZ_SECONDS.
+FUZZ_SECONDS ?= 600
+fuzz: deps-test
+	scripts/fuzz.sh build-fuzz time $(FUZZ_SECONDS)
+
+# What CI runs: every target built and run over its seeds plus a fixed number of inputs.
+fuzz-ci: deps-test
+	scripts/fuzz.sh build-fuzz runs 20000
+
 package: build
 	cd $(BUILD) && cpack -G "DEB;RPM"
 
 clean:
-	rm -rf $(BUILD) $(BUILD_ASAN) build-bench
+	rm -rf $(BUILD) $(BUILD_ASAN) build-bench build-fuzz
