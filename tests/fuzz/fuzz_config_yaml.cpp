@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cstdint>
+#include <cstdlib>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -11,9 +12,15 @@
 #include "config/config.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  static const std::string path =
-      (std::filesystem::temp_directory_path() / ("streamhost-fuzz-config-" + std::to_string(::getpid()) + ".yaml"))
-          .string();
+  // A plain array outlives every static destructor the exit handler could race.
+  static char path[512];
+  if (path[0] == '\0') {
+    std::string p =
+        (std::filesystem::temp_directory_path() / ("streamhost-fuzz-config-" + std::to_string(::getpid()) + ".yaml"))
+            .string();
+    std::snprintf(path, sizeof path, "%s", p.c_str());
+    std::atexit([] { std::remove(path); });
+  }
   {
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
     out.write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(size));
