@@ -57,7 +57,7 @@ fuzz: deps-test
 
 # What CI runs: every target built and run over its seeds plus a fixed number of inputs.
 fuzz-ci: deps-test
-	scripts/fuzz.sh build-fuzz runs 20000
+	scripts/fuzz.sh build-fuzz runs 5000
 
 package: build
 	cd $(BUILD) && cpack -G "DEB;RPM"
