@@ -10,7 +10,7 @@ CMAKE_ARGS ?=
 export CCACHE_BASEDIR := $(CURDIR)
 export CCACHE_NOHASHDIR := 1
 
-.PHONY: all deps-run deps-test deps-package build run test test-asan bench package package-test clean
+.PHONY: all deps-run deps-test deps-package build run test test-asan bench package package-test clean fuzz fuzz-ci
 
 all: build
 
@@ -52,6 +52,16 @@ bench: deps-test
 	cmake --build build-bench -j$(JOBS)
 	bench/run_all.sh build-bench
 
+# libFuzzer targets (clang) for the JSON readers, webhook bodies and signature
+# headers, journal frames and the YAML config: each runs FUZZ_SECONDS.
+FUZZ_SECONDS ?= 600
+fuzz: deps-test
+	scripts/fuzz.sh build-fuzz time $(FUZZ_SECONDS)
+
+# What CI runs: every target built and run over its seeds plus a fixed number of inputs.
+fuzz-ci: deps-test
+	scripts/fuzz.sh build-fuzz runs 5000
+
 # deb, dbgsym ddeb and rpm (plus the SDK's) into $(BUILD)/packages.
 package: build
 	cmake --build $(BUILD) -j$(JOBS) --target package_scripts
@@ -65,4 +75,4 @@ package-test: deps-package $(BUILD)/CMakeCache.txt
 	packaging/test/package-test.sh $(BUILD)
 
 clean:
-	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD)-pkg-next build-bench
+	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD)-pkg-next build-bench build-fuzz

@@ -1,6 +1,7 @@
 // Fixture plugins through the real PluginLoader: what loads, what is refused,
 // and what the report and the log say about it.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 
@@ -200,6 +201,48 @@ TEST(AbiLoaderTest, SymlinkOutOfTheDirectoryIsRefusedAndLoadingGoesOn) {
   EXPECT_FALSE(entryFor(loaded.report, "wrong_major.so")->loaded);
   EXPECT_NE(loaded.registry.findSourceType("good_source"), nullptr);
   EXPECT_EQ(loaded.report.loadedCount(), 1u);
+}
+
+TEST(AbiLoaderTest, AWorldWritableDirectoryIsRefusedWithASentence) {
+  streamhost::testing::TempDir tmp;
+  fs::path dir = tmp.path() / "plugins";
+  fs::create_directories(dir);
+  fs::copy_file(fixture("good", "good"), dir / "good.so");
+  fs::permissions(dir, fs::perms::all);
+  auto loaded = loadDir(dir);
+  EXPECT_EQ(loaded.report.loadedCount(), 0u);
+  EXPECT_EQ(loaded.registry.findSourceType("good_source"), nullptr);
+  EXPECT_NE(loaded.report.error.find("writable by every user (mode 0777)"), std::string::npos)
+      << loaded.report.error;
+  EXPECT_NE(loaded.report.error.find("chmod o-w"), std::string::npos) << loaded.report.error;
+  fs::permissions(dir, fs::perms::others_write, fs::perm_options::remove);
+  EXPECT_EQ(loadDir(dir).report.loadedCount(), 1u);
+}
+
+TEST(AbiLoaderTest, AWorldWritableOrForeignPluginFileIsRefused) {
+  streamhost::testing::TempDir tmp;
+  fs::path dir = tmp.path() / "plugins";
+  fs::create_directories(dir);
+  fs::copy_file(fixture("good", "good"), dir / "good.so");
+  fs::permissions(dir / "good.so", fs::perms::others_write, fs::perm_options::add);
+  auto loaded = loadDir(dir);
+  const auto* good = entryFor(loaded.report, "good.so");
+  ASSERT_NE(good, nullptr) << loaded.report.toText();
+  EXPECT_FALSE(good->loaded);
+  EXPECT_NE(good->reason.find("writable by every user"), std::string::npos) << good->reason;
+
+  fs::permissions(dir / "good.so", fs::perms::others_write, fs::perm_options::remove);
+  if (::geteuid() == 0) {
+    // Root can hand the file to another user: a file someone else owns is refused too.
+    ASSERT_EQ(::chown((dir / "good.so").c_str(), 65534, 65534), 0);
+    loaded = loadDir(dir);
+    good = entryFor(loaded.report, "good.so");
+    ASSERT_NE(good, nullptr);
+    EXPECT_FALSE(good->loaded);
+    EXPECT_NE(good->reason.find("owned by uid 65534"), std::string::npos) << good->reason;
+    ASSERT_EQ(::chown((dir / "good.so").c_str(), 0, 0), 0);
+  }
+  EXPECT_EQ(loadDir(dir).report.loadedCount(), 1u);
 }
 
 TEST(AbiLoaderTest, MissingDirectoryIsAnErrorNotACrash) {

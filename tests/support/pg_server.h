@@ -98,6 +98,8 @@ class PgServer {
 
   uint16_t port() const { return port_; }
   const std::string& host() const { return host_; }
+  /// The self-signed certificate the server presents when started with `ssl`.
+  std::filesystem::path sslCertFile() const { return data_dir_ / "server.crt"; }
   /// A libpq conninfo for `database` as `user`; `extra` is appended (e.g. "replication=database").
   std::string conninfo(const std::string& database = "postgres", const std::string& user = "postgres",
                        const std::string& extra = {}) const;

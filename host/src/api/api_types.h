@@ -10,13 +10,16 @@
 
 namespace streamhost::api {
 
+/// The route scope that any valid key satisfies.
+inline constexpr const char* kAnyValidKey = "*";
+
 /// Who made a request, once authenticated.
 struct Principal {
   std::string key_id;  ///< stable id for rate limiting and logs (never the key itself)
   std::string name;
   std::vector<std::string> scopes;
 
-  /// `admin` implies every scope.
+  /// `admin` implies every scope; kAnyValidKey is held by every key.
   bool hasScope(const std::string& scope) const;
 };
 

@@ -58,6 +58,12 @@ void addRateHeaders(ApiResponse& r, const RateLimiter::Decision& d) {
   r.headers.emplace_back("X-RateLimit-Reset", std::to_string(d.reset_epoch));
 }
 
+// TLS 1.2 suites with forward secrecy and AEAD only (TLS 1.3 suites are
+// OpenSSL's own, all of that kind); older protocols are disabled outright.
+constexpr const char* kTlsCipherList =
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
+    "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
+
 // What is dropped unread after an early answer before the connection is
 // closed instead; a body this small costs less to read than a reconnect.
 constexpr int64_t kDiscardLimit = 1 << 20;
@@ -257,8 +263,25 @@ struct HttpServer::Pipeline {
   }
 
   /// Spends a token of the key's bucket (or the address's, for no valid key).
+  /// An address with too many failed keys is refused before its key is
+  /// hashed or looked up.
   std::pair<std::optional<Principal>, RateLimiter::Decision> admit(const ApiRequest& req, const std::string& key) {
+    if (!key.empty()) {
+      if (int64_t wait = server.failures_.blockedFor(req.remote_addr); wait > 0) {
+        RateLimiter::Decision refused;
+        refused.allowed = false;
+        refused.retry_after = wait;
+        refused.reset_epoch =
+            std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+                .count() +
+            wait;
+        return {std::nullopt, refused};
+      }
+    }
     std::optional<Principal> who = key.empty() ? std::nullopt : server.authenticate_(key);
+    if (!key.empty() && !who) {
+      server.failures_.recordFailure(req.remote_addr);
+    }
     auto decision = server.limiter_.take(who ? "key:" + who->key_id : "ip:" + req.remote_addr);
     return {std::move(who), decision};
   }
@@ -461,6 +484,7 @@ HttpServer::HttpServer(const Router& router, HttpServerOptions options, Authenti
       options_(std::move(options)),
       authenticate_(std::move(authenticate)),
       limiter_(limiter),
+      failures_(options_.auth_failures_per_minute),
       observer_(std::move(observer)) {}
 
 HttpServer::~HttpServer() { stop(); }
@@ -472,8 +496,16 @@ Status HttpServer::start() {
     port_ = socket.address().port();
     hub_ = std::make_shared<ConnectionHub>();
     if (!options_.tls_cert_file.empty()) {
-      hub_->tls = new Poco::Net::Context(Poco::Net::Context::TLS_SERVER_USE, options_.tls_key_file,
-                                         options_.tls_cert_file, "", Poco::Net::Context::VERIFY_NONE);
+      Poco::Net::Context::Params tls;
+      tls.privateKeyFile = options_.tls_key_file;
+      tls.certificateFile = options_.tls_cert_file;
+      tls.verificationMode = Poco::Net::Context::VERIFY_NONE;
+      tls.loadDefaultCAs = false;
+      tls.cipherList = kTlsCipherList;
+      hub_->tls = new Poco::Net::Context(Poco::Net::Context::TLS_SERVER_USE, tls);
+      hub_->tls->disableProtocols(Poco::Net::Context::PROTO_SSLV2 | Poco::Net::Context::PROTO_SSLV3 |
+                                  Poco::Net::Context::PROTO_TLSV1 | Poco::Net::Context::PROTO_TLSV1_1);
+      hub_->tls->preferServerCiphers();
       tls_identity_ = std::make_shared<TlsIdentity>();
       auto pair = TlsIdentity::load(options_.tls_cert_file, options_.tls_key_file);
       if (!pair) {

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "api/api_types.h"
+#include "api/auth_failures.h"
 #include "api/rate_limiter.h"
 #include "api/router.h"
 #include "common/status.h"
@@ -40,6 +41,7 @@ struct HttpServerOptions {
   int64_t read_timeout_ms = 30000;           ///< per read of a request head or body
   std::string tls_cert_file;                 ///< TLS when set (with key)
   std::string tls_key_file;
+  int64_t auth_failures_per_minute = 60;     ///< per client address; 0: unlimited
 };
 
 /// Looks up a presented API key; nullopt when unknown.
@@ -80,6 +82,7 @@ class HttpServer {
   HttpServerOptions options_;
   Authenticator authenticate_;
   RateLimiter& limiter_;
+  AuthFailureLimiter failures_;
   RequestObserver observer_;
   // The server's own threads, joined in stop(): threads left alive at exit
   // would take their OpenSSL per-thread state (the RNG) with them unfreed.

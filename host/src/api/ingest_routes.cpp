@@ -44,6 +44,21 @@ class IngestRoute {
 
   ApiResponse handle(ApiRequest& req) const {
     const std::string id = req.params["stream_id"];
+    // Ingest has no API key, so the per-stream bucket is what stands between
+    // a flood and the push source (and the journal behind it).
+    if (deps_.limiter != nullptr && deps_.limiter->enabled()) {
+      RateLimiter::Decision d = deps_.limiter->take("ingest:" + id);
+      if (!d.allowed) {
+        if (deps_.metrics != nullptr && deps_.metrics->findStream(id)) {
+          count(id, runtime::IngestOutcome::kThrottled);
+        }
+        return withRetryAfter(errorResponse(429, "rate_limited",
+                                            "stream " + id + " takes at most limits.ingest_requests_per_second "
+                                            "requests; retry after " + std::to_string(d.retry_after) + " s",
+                                            "", req.request_id, "rate_limit"),
+                              static_cast<int>(d.retry_after));
+      }
+    }
     plugins::PushRequest push;
     push.method = req.method;
     push.query = req.raw_query;

@@ -19,8 +19,10 @@ struct Operation {
 constexpr Operation kOperations[] = {
     {"GET", "/healthz", "Process is up.", "", "", "operations"},
     {"GET", "/readyz", "Store reachable and plugins loaded.", "", "", "operations"},
-    {"GET", "/metrics", "Prometheus text: per-stream events, bytes, errors, lag, status; HTTP requests.", "", "",
-     "operations"},
+    {"GET", "/metrics",
+     "Prometheus text: per-stream events, bytes, errors, lag, status; HTTP requests. Needs metrics:read unless "
+     "metrics.require_key is false.",
+     "", "", "operations"},
     {"GET", "/api/openapi.json", "This document.", "", "", "operations"},
     {"GET", "/api/plugins", "Loaded plugins, their source types, capabilities and config keys.", "", "", "plugins"},
     {"GET", "/api/streams", "List streams, newest first.", "status,source_type,pipeline_id,limit,cursor", "",
@@ -54,6 +56,11 @@ constexpr Operation kOperations[] = {
     {"PATCH", "/api/connections/{id}", "Change name, config or secrets.", "", "name,config,secrets", "connections"},
     {"DELETE", "/api/connections/{id}", "Delete a connection no stream uses.", "", "", "connections"},
     {"POST", "/api/connections/{id}/test", "Ask the plugin to connect and report.", "", "", "connections"},
+    {"POST", "/api/keys", "Create an API key (admin); the key is in this answer only.", "", "name,scopes,expires_at",
+     "keys"},
+    {"GET", "/api/keys", "List API keys (admin): names, scopes, expiry, last use; never a key.", "", "", "keys"},
+    {"GET", "/api/keys/current", "The calling key's own name and scopes (any valid key).", "", "", "keys"},
+    {"DELETE", "/api/keys/{id}", "Revoke an API key (admin); refused from the next request on.", "", "", "keys"},
     {"POST", "/ingest/{stream_id}", "Webhook ingest for a running push stream: its own auth, no API key.", "", "",
      "ingest"},
 };
@@ -171,7 +178,7 @@ JsonObject operationJson(const Operation& op, const Route* route) {
     JsonObject props = newObject();
     for (const auto& f : fields) {
       JsonObject s = newObject();
-      s->set("type", f == "config" || f == "secrets" || f == "retention" ? "object" : "string");
+      s->set("type", f == "config" || f == "secrets" || f == "retention" ? "object" : f == "scopes" ? "array" : "string");
       props->set(f, s);
     }
     schema->set("properties", props);

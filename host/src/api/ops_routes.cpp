@@ -129,7 +129,7 @@ void addOpsRoutes(Router& router, OpsDeps deps) {
                 o->set("checks", checks);
                 return jsonResponse(200, o);
               }});
-  router.add({"GET", "/metrics", "", BodyKind::kNone, [deps](ApiRequest& req) {
+  router.add({"GET", "/metrics", deps.metrics_require_key ? "metrics:read" : "", BodyKind::kNone, [deps](ApiRequest& req) {
                 if (deps.metrics_enabled && !deps.metrics_enabled()) {
                   return errorResponse(404, "not_found",
                                        "metrics are turned off in the configuration (metrics.enabled: false)", "",

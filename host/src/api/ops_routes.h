@@ -19,6 +19,7 @@ struct OpsDeps {
   /// metrics.enabled, read per request (a reload may change it); unset: on.
   std::function<bool()> metrics_enabled;
   std::function<std::string()> openapi_json;
+  bool metrics_require_key = true;  ///< /metrics names streams: metrics:read unless turned off
 };
 
 /// /healthz, /readyz, /metrics, /api/plugins, /api/openapi.json.

@@ -11,6 +11,7 @@
 #include "app/version.h"
 #include "common/crypto.h"
 #include "common/ids.h"
+#include "core/api_key_service.h"
 #include "journal/journal_repair.h"
 #include "store/sqlite_store.h"
 
@@ -75,15 +76,11 @@ std::string usage() {
          "  -h, --help            this text\n"
          "\n"
          "Every setting can also be given as STREAMHOST_<PATH> in the environment (e.g. STREAMHOST_DATA_DIR).\n"
-         "Scopes: streams:read streams:write connections:read connections:write pipelines:read pipelines:write admin\n";
+         "Scopes: streams:read streams:write connections:read connections:write pipelines:read pipelines:write "
+         "metrics:read admin\n";
 }
 
-const std::vector<std::string>& knownScopes() {
-  static const std::vector<std::string> scopes = {"streams:read",     "streams:write",   "connections:read",
-                                                  "connections:write", "pipelines:read", "pipelines:write",
-                                                  "admin"};
-  return scopes;
-}
+const std::vector<std::string>& knownScopes() { return core::knownApiKeyScopes(); }
 
 Result<CommandLine> parseCommandLine(const std::vector<std::string>& args) {
   CommandLine cl;

@@ -10,6 +10,7 @@
 
 #include "api/http_server.h"
 #include "api/key_authenticator.h"
+#include "api/key_routes.h"
 #include "api/openapi.h"
 #include "api/ops_routes.h"
 #include "api/pipeline_routes.h"
@@ -51,6 +52,8 @@ struct Daemon::Parts {
   std::unique_ptr<runtime::Runtime> runtime;
   api::Router router;
   std::unique_ptr<api::KeyAuthenticator> authenticator;
+  std::unique_ptr<core::ApiKeyService> api_keys;
+  std::unique_ptr<api::RateLimiter> ingest_limiter;
   std::unique_ptr<api::RateLimiter> limiter;
   std::unique_ptr<api::HttpServer> http;
   std::atomic<bool> metrics_enabled{true};
@@ -142,6 +145,7 @@ Result<DaemonPtr> Daemon::create(const config::Config& config) {
   };
   p->metrics_enabled = config.metrics.enabled;
   ops.metrics_enabled = [p] { return p->metrics_enabled.load(); };
+  ops.metrics_require_key = config.metrics.require_key;
   ops.openapi_json = [p] { return api::buildOpenApi(p->router, version()); };
   api::addOpsRoutes(p->router, ops);
   api::addStreamRoutes(p->router, {p->streams.get(), &p->registry, &p->metrics, &p->clock});
@@ -149,9 +153,13 @@ Result<DaemonPtr> Daemon::create(const config::Config& config) {
   p->connections = std::make_unique<core::ConnectionService>(*p->store, p->registry, p->ids, p->clock);
   api::addPipelineRoutes(p->router, {p->pipelines.get(), p->cursors.get()});
   api::addConnectionRoutes(p->router, {p->connections.get(), p->cursors.get()});
-  api::addIngestRoutes(p->router, {p->streams.get(), &p->clock});
+  p->ingest_limiter =
+      std::make_unique<api::RateLimiter>(config.limits.ingest_requests_per_second, config.limits.ingest_burst);
+  api::addIngestRoutes(p->router, {p->streams.get(), &p->clock, p->ingest_limiter.get(), &p->metrics});
 
-  p->authenticator = std::make_unique<api::KeyAuthenticator>(config.api_keys, p->store.get());
+  p->authenticator = std::make_unique<api::KeyAuthenticator>(config.api_keys, p->store.get(), p->clock);
+  p->api_keys = std::make_unique<core::ApiKeyService>(*p->store, p->ids, p->clock);
+  api::addKeyRoutes(p->router, {p->api_keys.get(), p->authenticator.get()});
   p->limiter = std::make_unique<api::RateLimiter>(config.limits.api_requests_per_second, config.limits.api_burst);
   api::HttpServerOptions http;
   http.host = config.listenHost();
@@ -167,6 +175,7 @@ Result<DaemonPtr> Daemon::create(const config::Config& config) {
   http.body_timeout_ms = config.http.body_timeout_ms;
   http.tls_cert_file = config.tls.cert_file;
   http.tls_key_file = config.tls.key_file;
+  http.auth_failures_per_minute = config.limits.auth_failures_per_minute;
   p->http = std::make_unique<api::HttpServer>(
       p->router, http, [p](const std::string& k) { return p->authenticator->authenticate(k); }, *p->limiter,
       [p](const std::string& route, const std::string& method, int status, double secs) {
@@ -194,6 +203,7 @@ Status Daemon::start() {
       }
     }
   }
+  parts_->streams->sealSecretsAtRest();
   parts_->streams->resumeAfterRestart();
   Status s = parts_->http->start();
   if (!s) {

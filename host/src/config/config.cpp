@@ -50,6 +50,12 @@ const std::vector<KeyDef>& keyDefs() {
        [](Config& c) -> void* { return &c.limits.http_read_timeout_ms; }},
       {"limits.stream_command_timeout_ms", Kind::kInt,
        [](Config& c) -> void* { return &c.limits.stream_command_timeout_ms; }},
+      {"limits.ingest_requests_per_second", Kind::kDouble,
+       [](Config& c) -> void* { return &c.limits.ingest_requests_per_second; }},
+      {"limits.ingest_burst", Kind::kInt, [](Config& c) -> void* { return &c.limits.ingest_burst; }},
+      {"limits.auth_failures_per_minute", Kind::kInt,
+       [](Config& c) -> void* { return &c.limits.auth_failures_per_minute; }},
+      {"metrics.require_key", Kind::kBool, [](Config& c) -> void* { return &c.metrics.require_key; }},
       {"journal.segment_bytes", Kind::kInt, [](Config& c) -> void* { return &c.journal.segment_bytes; }},
       {"journal.group_commit_delay_ms", Kind::kInt,
        [](Config& c) -> void* { return &c.journal.group_commit_delay_ms; }},
@@ -223,6 +229,16 @@ Status checkValues(const Config& c) {
   }
   if (c.limits.api_requests_per_second < 0) {
     return invalidArgument("'limits.api_requests_per_second' must be >= 0", "limits.api_requests_per_second");
+  }
+  if (c.limits.ingest_requests_per_second < 0) {
+    return invalidArgument("'limits.ingest_requests_per_second' must be >= 0", "limits.ingest_requests_per_second");
+  }
+  if (c.limits.ingest_burst < 1) {
+    return invalidArgument("'limits.ingest_burst' must be >= 1", "limits.ingest_burst");
+  }
+  if (c.limits.auth_failures_per_minute < 0) {
+    return invalidArgument("'limits.auth_failures_per_minute' must be >= 0 (0: unlimited)",
+                           "limits.auth_failures_per_minute");
   }
   if (c.limits.api_burst < 1) {
     return invalidArgument("'limits.api_burst' must be >= 1", "limits.api_burst");
@@ -409,12 +425,16 @@ std::string renderConfig(const Config& c) {
       << "\n  api_burst: " << c.limits.api_burst << "\n  api_max_body_bytes: " << c.limits.api_max_body_bytes
       << "\n  ingest_max_body_bytes: " << c.limits.ingest_max_body_bytes
       << "\n  http_read_timeout_ms: " << c.limits.http_read_timeout_ms
-      << "\n  stream_command_timeout_ms: " << c.limits.stream_command_timeout_ms << "\n"
+      << "\n  stream_command_timeout_ms: " << c.limits.stream_command_timeout_ms
+      << "\n  ingest_requests_per_second: " << c.limits.ingest_requests_per_second
+      << "\n  ingest_burst: " << c.limits.ingest_burst
+      << "\n  auth_failures_per_minute: " << c.limits.auth_failures_per_minute << "\n"
       << "journal:\n  segment_bytes: " << c.journal.segment_bytes
       << "\n  group_commit_delay_ms: " << c.journal.group_commit_delay_ms
       << "\n  group_commit_max_bytes: " << c.journal.group_commit_max_bytes
       << "\n  max_pending_bytes: " << c.journal.max_pending_bytes << "\n"
-      << "metrics:\n  enabled: " << (c.metrics.enabled ? "true" : "false") << "\n"
+      << "metrics:\n  enabled: " << (c.metrics.enabled ? "true" : "false")
+      << "\n  require_key: " << (c.metrics.require_key ? "true" : "false") << "\n"
       << "log:\n  level: " << c.log_level << "\n  format: " << c.log_format << "\n"
       << "http:\n  threads: " << c.http_threads << "\n  max_connections: " << c.http.max_connections
       << "\n  max_connections_per_client: " << c.http.max_connections_per_client

@@ -25,6 +25,11 @@ struct Limits {
   int64_t ingest_max_body_bytes = 10 << 20;
   int64_t http_read_timeout_ms = 30000;  ///< a request head or body that stalls longer is answered 408
   int64_t stream_command_timeout_ms = 30000;  ///< stop/pause/resume; a stop that overruns abandons the worker
+  /// Per push stream, token bucket (ingest carries no API key); 0 turns it off.
+  double ingest_requests_per_second = 1000;
+  int64_t ingest_burst = 2000;
+  /// Failed API-key attempts per client address and minute before it is refused (429) unheard.
+  int64_t auth_failures_per_minute = 60;
 };
 
 struct JournalConfig {
@@ -35,6 +40,7 @@ struct JournalConfig {
 };
 
 struct MetricsConfig {
+  bool require_key = true;  ///< /metrics names streams: a key with metrics:read (or admin) by default
   bool enabled = true;  ///< false: GET /metrics answers 404
 };
 

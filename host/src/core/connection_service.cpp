@@ -90,7 +90,9 @@ Result<store::ConnectionRow> ConnectionService::patch(const std::string& id, con
   }
   if (input.secrets) {
     for (const auto& [k, v] : *input.secrets) {
-      row->secrets[k] = v;
+      if (v != plugins::kRedactionMarker) {  // a marker sent back keeps the stored value
+        row->secrets[k] = v;
+      }
     }
   }
   if (Status s = validate(row->type, row->config_json, row->secrets); !s) {

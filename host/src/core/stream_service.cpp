@@ -130,6 +130,7 @@ Result<store::StreamRow> StreamService::create(const CreateStreamInput& in) {
   row.pipeline_id = in.pipeline_id;
   row.connection_id = in.connection_id;
   row.config_json = config;
+  row.secret_keys = plugins::ConfigSchema(type->config_keys).secretKeysIn(config);
   row.status = "created";
   row.created_at = row.updated_at = clock_.nowMillis();
   if (Status s = store_.createStream(row); !s) {
@@ -194,11 +195,15 @@ Result<store::StreamRow> StreamService::patch(const std::string& id, const Patch
       return Status(StatusCode::kInvalidState,
                     "no loaded plugin provides source type '" + row->source_type + "', so its config cannot be checked");
     }
-    std::string config = *in.config_json;
+    plugins::ConfigSchema schema(type->config_keys);
+    // A config read back from GET carries "***" for its secrets; those (and
+    // secrets left out) keep their stored values.
+    std::string config = schema.keepStoredSecrets(*in.config_json, row->config_json);
     if (Status s = validateConfig(*type, row->connection_id, config); !s) {
       return s;
     }
     row->config_json = config;
+    row->secret_keys = schema.secretKeysIn(config);
   }
   row->updated_at = clock_.nowMillis();
   if (Status s = store_.updateStream(*row); !s) {
@@ -468,6 +473,38 @@ void StreamService::resumeAfterRestart() {
     auto started = startLocked(r, false);
     if (!started) {
       setStatus(r.id, "error", started.status().message());
+    }
+  }
+}
+
+void StreamService::sealSecretsAtRest() {
+  auto rows = all();
+  if (!rows) {
+    logger().error("cannot list streams to seal their secrets: %s", rows.status().message());
+    return;
+  }
+  for (auto& r : *rows) {
+    const plugins::SourceTypeInfo* type = registry_.findSourceType(r.source_type);
+    if (type == nullptr) {
+      continue;  // which keys are secret is unknown until its plugin loads
+    }
+    std::vector<std::string> keys = plugins::ConfigSchema(type->config_keys).secretKeysIn(r.config_json);
+    std::vector<std::string> sealed = r.secret_keys;
+    std::sort(keys.begin(), keys.end());
+    std::sort(sealed.begin(), sealed.end());
+    if (keys == sealed) {
+      continue;
+    }
+    std::lock_guard lock(lockFor(r.id));
+    auto row = store_.getStream(r.id);
+    if (!row) {
+      continue;
+    }
+    row->secret_keys = keys;
+    if (Status s = store_.updateStream(*row); !s) {
+      logger().error("stream=%s cannot seal its config secrets: %s", r.id, s.message());
+    } else {
+      logger().information("stream=%s config secrets sealed at rest keys=%z", r.id, keys.size());
     }
   }
 }

@@ -86,6 +86,10 @@ class StreamService {
   /// After a host restart: streams that were running (or starting) start again
   /// from their committed offset; paused ones stay paused.
   void resumeAfterRestart();
+  /// Seals the secret config keys of streams stored before they were sealed
+  /// (or whose plugin flagged a key secret since); run at start-up, after the
+  /// plugins have loaded and before streams resume.
+  void sealSecretsAtRest();
   /// Streams in error whose worker is still retrying a transient fault.
   std::vector<std::string> retryingStreams();
   /// At shutdown, once the workers are gone: marks those streams starting, so

@@ -134,12 +134,58 @@ std::string ConfigSchema::redact(const std::string& json) const {
     auto obj = parsed.extract<Poco::JSON::Object::Ptr>();
     for (const auto& k : keys_) {
       if (k.secret() && obj->has(k.name)) {
-        obj->set(k.name, std::string("***"));
+        obj->set(k.name, std::string(kRedactionMarker));
       }
     }
     return stringify(*obj);
   } catch (const Poco::Exception&) {
     return "{}";
+  }
+}
+
+std::vector<std::string> ConfigSchema::secretKeysIn(const std::string& json) const {
+  std::vector<std::string> out;
+  try {
+    Var parsed = parseJson(json);
+    if (!isObject(parsed)) {
+      return out;
+    }
+    auto obj = parsed.extract<Poco::JSON::Object::Ptr>();
+    for (const auto& k : keys_) {
+      if (k.secret() && obj->has(k.name) && !obj->isNull(k.name)) {
+        out.push_back(k.name);
+      }
+    }
+  } catch (const Poco::Exception&) {
+    out.clear();
+  }
+  return out;
+}
+
+std::string ConfigSchema::keepStoredSecrets(const std::string& json, const std::string& stored_json) const {
+  try {
+    Var given = parseJson(json);
+    Var stored = parseJson(stored_json);
+    if (!isObject(given) || !isObject(stored)) {
+      return json;
+    }
+    auto obj = given.extract<Poco::JSON::Object::Ptr>();
+    auto old = stored.extract<Poco::JSON::Object::Ptr>();
+    bool changed = false;
+    for (const auto& k : keys_) {
+      if (!k.secret() || !old->has(k.name)) {
+        continue;
+      }
+      bool marker = obj->has(k.name) && obj->get(k.name).isString() &&
+                    obj->get(k.name).extract<std::string>() == kRedactionMarker;
+      if (!obj->has(k.name) || marker) {
+        obj->set(k.name, old->get(k.name));
+        changed = true;
+      }
+    }
+    return changed ? stringify(*obj) : json;
+  } catch (const Poco::Exception&) {
+    return json;
   }
 }
 

@@ -8,6 +8,9 @@
 
 namespace streamhost::plugins {
 
+/// What responses show in place of a secret value.
+inline constexpr const char* kRedactionMarker = "***";
+
 /// A config that passed ConfigSchema::validate.
 struct ValidatedConfig {
   std::string json;           ///< the object with defaults filled in
@@ -28,6 +31,16 @@ class ConfigSchema {
 
   /// `json` with secret values replaced by "***"; unparsable input gives "{}".
   std::string redact(const std::string& json) const;
+
+  /// The secret keys present (and not null) in the object `json`.
+  std::vector<std::string> secretKeysIn(const std::string& json) const;
+
+  /// `json` with every secret key that is absent or holds the redaction
+  /// marker "***" given the value it has in `stored_json`, so a config read
+  /// back from the API and sent again keeps its secrets. An explicit null
+  /// clears a secret; any other value replaces it. Malformed input is
+  /// returned unchanged (validate() then names the problem).
+  std::string keepStoredSecrets(const std::string& json, const std::string& stored_json) const;
 
   /// Whether `default_json` parses and matches `key.type`; used when loading.
   static Status checkDefault(const ConfigKey& key);

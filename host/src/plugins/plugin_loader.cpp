@@ -4,7 +4,14 @@
 
 #include <boost/dll/shared_library.hpp>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <optional>
 #include <system_error>
 #include <vector>
 
@@ -52,6 +59,31 @@ PluginReportEntry loadedEntry(const fs::path& file, const LoadedPlugin& p) {
   return e;
 }
 
+std::string octalMode(mode_t mode) {
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "%04o", static_cast<unsigned>(mode & 07777));
+  return buf;
+}
+
+/// Why `path` may not hold code the daemon runs: writable by every user, or
+/// owned by someone other than root and the daemon's own user. nullopt: fine.
+std::optional<std::string> unsafeOwnership(const fs::path& path, const char* what) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    return std::string(what) + " " + path.string() + " cannot be checked: " + std::strerror(errno);
+  }
+  if ((st.st_mode & S_IWOTH) != 0) {
+    return std::string(what) + " " + path.string() + " is writable by every user (mode " + octalMode(st.st_mode) +
+           "), so anyone could replace the code this daemon runs; remove that with chmod o-w";
+  }
+  if (st.st_uid != 0 && st.st_uid != ::geteuid()) {
+    return std::string(what) + " " + path.string() + " is owned by uid " + std::to_string(st.st_uid) +
+           ", neither root nor the daemon's user (uid " + std::to_string(::geteuid()) +
+           "), who could replace the code this daemon runs; chown it";
+  }
+  return std::nullopt;
+}
+
 bool isInside(const fs::path& file, const fs::path& dir) {
   auto [d, f] = std::mismatch(dir.begin(), dir.end(), file.begin(), file.end());
   return d == dir.end() && f != file.end();
@@ -75,6 +107,9 @@ Result<fs::path> PluginLoader::resolveInside(const fs::path& file) const {
   }
   if (!fs::is_regular_file(real, ec)) {
     return invalidArgument("is not a regular file");
+  }
+  if (auto unsafe = unsafeOwnership(real, "the plugin file")) {
+    return Status(StatusCode::kPermissionDenied, *unsafe);
   }
   return real;
 }
@@ -121,6 +156,15 @@ PluginReport PluginLoader::loadAll(PluginRegistry& registry) const {
   report.dir = dir_.string();
   std::vector<fs::path> files;
   std::error_code ec;
+  fs::path real_dir = fs::canonical(dir_, ec);
+  if (!ec) {
+    if (auto unsafe = unsafeOwnership(real_dir, "plugin directory")) {
+      report.error = "refusing to load plugins: " + *unsafe;
+      logger().error("plugin directory refused dir=" + dir_.string() + " reason=\"" + *unsafe + "\"");
+      return report;
+    }
+  }
+  ec.clear();
   for (fs::directory_iterator it(dir_, ec), end; !ec && it != end; it.increment(ec)) {
     if (it->path().extension() == ".so") {
       files.push_back(it->path());

@@ -4,7 +4,9 @@
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
+#include <Poco/JSON/Stringifier.h>
 
+#include <optional>
 #include <sstream>
 
 #include "common/crypto.h"
@@ -62,6 +64,94 @@ Result<std::map<std::string, std::string>> openSecrets(std::string_view sealed, 
       out.emplace(name, value.extract<std::string>());
     }
     return out;
+  } catch (const Poco::Exception&) {
+    return internalError("malformed " + where);
+  }
+}
+
+namespace {
+
+std::string configAad(std::string_view stream_id, std::string_view name) {
+  return std::string(stream_id) + "/" + std::string(name);
+}
+
+std::string stringifyJson(const Poco::Dynamic::Var& v) {
+  std::ostringstream out;
+  Poco::JSON::Stringifier::stringify(v, out);
+  return out.str();
+}
+
+}  // namespace
+
+Result<SplitConfig> sealConfigSecrets(const std::string& config_json, const std::vector<std::string>& secret_keys,
+                                      std::string_view key, std::string_view stream_id) {
+  if (secret_keys.empty()) {
+    return SplitConfig{config_json, "{}"};
+  }
+  std::string where = "config of stream " + std::string(stream_id);
+  Result<Poco::Dynamic::Var> parsed = parseJson(config_json);
+  if (!parsed) {
+    return internalError("malformed " + where);
+  }
+  try {
+    auto obj = parsed->extract<Poco::JSON::Object::Ptr>();
+    Poco::JSON::Object sealed;
+    for (const auto& name : secret_keys) {
+      if (!obj->has(name)) {
+        continue;
+      }
+      Result<std::string> box = crypto::sealAesGcm(key, stringifyJson(obj->get(name)), configAad(stream_id, name));
+      if (!box) {
+        return box.status();
+      }
+      sealed.set(name, crypto::base64Encode(*box));
+      obj->remove(name);
+    }
+    return SplitConfig{stringifyJson(obj), stringifyJson(sealed)};
+  } catch (const Poco::Exception& e) {
+    return internalError("cannot seal " + where + ": " + e.displayText());
+  }
+}
+
+Result<std::string> openConfigSecrets(const std::string& public_json, const std::string& sealed_json,
+                                      std::string_view key, std::string_view stream_id,
+                                      std::vector<std::string>& secret_keys) {
+  secret_keys.clear();
+  if (sealed_json.empty() || sealed_json == "{}") {
+    return public_json;
+  }
+  std::string where = "config of stream " + std::string(stream_id);
+  Result<Poco::Dynamic::Var> config = parseJson(public_json);
+  Result<Poco::Dynamic::Var> sealed = parseJson(sealed_json);
+  if (!config || !sealed) {
+    return internalError("malformed " + where);
+  }
+  try {
+    auto obj = config->extract<Poco::JSON::Object::Ptr>();
+    auto boxes = sealed->extract<Poco::JSON::Object::Ptr>();
+    for (const auto& [name, value] : *boxes) {
+      std::optional<std::string> box = value.isString() ? crypto::base64Decode(value.extract<std::string>())
+                                                        : std::nullopt;
+      if (!box) {
+        return internalError("malformed sealed key '" + name + "' in " + where);
+      }
+      Result<std::string> plain = crypto::openAesGcm(key, *box, configAad(stream_id, name));
+      if (!plain) {
+        return internalError("cannot decrypt key '" + name + "' in " + where + ": " + plain.status().message());
+      }
+      // Poco's parser takes only objects and arrays at the top level.
+      Result<Poco::Dynamic::Var> v = parseJson("[" + *plain + "]");
+      if (!v) {
+        return internalError("malformed sealed key '" + name + "' in " + where);
+      }
+      auto one = v->extract<Poco::JSON::Array::Ptr>();
+      if (one->size() != 1) {
+        return internalError("malformed sealed key '" + name + "' in " + where);
+      }
+      obj->set(name, one->get(0));
+      secret_keys.push_back(name);
+    }
+    return stringifyJson(obj);
   } catch (const Poco::Exception&) {
     return internalError("malformed " + where);
   }

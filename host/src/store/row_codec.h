@@ -20,6 +20,25 @@ Result<std::string> sealSecrets(const std::map<std::string, std::string>& secret
 Result<std::map<std::string, std::string>> openSecrets(std::string_view sealed, std::string_view key,
                                                        std::string_view connection_id);
 
+/// A stream config split for storage: what stays readable and what is sealed.
+struct SplitConfig {
+  std::string public_json;  ///< the config without its secret keys
+  std::string sealed_json;  ///< {"<key>": base64(AES-256-GCM of the value's JSON)}, "{}" when none
+};
+
+/// Moves `secret_keys` out of `config_json`, sealing each value under `key`
+/// with the associated data "<stream_id>/<key name>", so a sealed value can
+/// move neither to another stream nor to another key. Keys absent from the
+/// config are skipped. With no secret keys the config is left as it is.
+Result<SplitConfig> sealConfigSecrets(const std::string& config_json, const std::vector<std::string>& secret_keys,
+                                      std::string_view key, std::string_view stream_id);
+/// Reverses sealConfigSecrets(): the whole config, and in `secret_keys` the
+/// names that were sealed. kInternal (naming the stream and key, never a
+/// value) when a value fails authentication or the texts are malformed.
+Result<std::string> openConfigSecrets(const std::string& public_json, const std::string& sealed_json,
+                                      std::string_view key, std::string_view stream_id,
+                                      std::vector<std::string>& secret_keys);
+
 /// Scopes as a JSON array of strings.
 std::string scopesToJson(const std::vector<std::string>& scopes);
 /// Parses scopesToJson() output; kInternal when malformed.

@@ -78,6 +78,14 @@ CREATE INDEX plugin_state_expiry ON plugin_state (expires_at) WHERE expires_at >
 ALTER TABLE pipelines ADD COLUMN max_record_bytes INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE streams ADD COLUMN committed_seq INTEGER NOT NULL DEFAULT 0;
 )sql",
+    // 3: stream-config secrets sealed apart from the readable config (the
+    // core seals rows written before, once it knows each type's secret keys);
+    // API keys with an expiry and the time of last use.
+    R"sql(
+ALTER TABLE streams ADD COLUMN config_sealed TEXT NOT NULL DEFAULT '{}';
+ALTER TABLE api_keys ADD COLUMN expires_at INTEGER;
+ALTER TABLE api_keys ADD COLUMN last_used_at INTEGER;
+)sql",
 #ifdef STREAMHOST_TEST_SCHEMA_STEP
     // Last, in test builds only (-DSTREAMHOST_TEST_SCHEMA_STEP=ON): the package
     // upgrade test's N+1 migrates N's store, and N then refuses it as newer.

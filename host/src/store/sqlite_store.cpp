@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "common/crypto.h"
+#include "store/row_codec.h"
 #include "store/sqlite_schema.h"
 
 namespace streamhost::store {
@@ -17,13 +18,13 @@ namespace {
 
 constexpr const char* kStreamColumns =
     "id, name, source_type, pipeline_id, connection_id, config_json, status, last_error, committed_offset, "
-    "created_at, updated_at, started_at";
-// Read back beside the columns above; only setCommittedOffset writes it.
+    "created_at, updated_at, started_at, config_sealed";
+// Read back beside the columns above; only setCommittedOffset writes committed_seq.
 constexpr const char* kStreamSelect =
     "id, name, source_type, pipeline_id, connection_id, config_json, status, last_error, committed_offset, "
-    "created_at, updated_at, started_at, committed_seq";
+    "created_at, updated_at, started_at, config_sealed, committed_seq";
 
-StreamRow readStream(const SqliteStatement& q) {
+StreamRow readStreamColumns(const SqliteStatement& q) {
   StreamRow r;
   r.id = q.columnText(0);
   r.name = q.columnText(1);
@@ -37,7 +38,7 @@ StreamRow readStream(const SqliteStatement& q) {
   r.created_at = q.columnInt64(9);
   r.updated_at = q.columnInt64(10);
   r.started_at = q.columnOptionalInt64(11);
-  r.committed_seq = static_cast<uint64_t>(q.columnInt64(12));
+  r.committed_seq = static_cast<uint64_t>(q.columnInt64(13));
   return r;
 }
 
@@ -110,6 +111,16 @@ Result<StorePtr> openSqliteStore(const std::string& path, const std::string& sec
     return Status(s.code(), "store " + path + ": " + s.message());
   }
   return StorePtr(std::make_unique<SqliteStore>(std::move(*db), secret_key));
+}
+
+Result<StreamRow> SqliteStore::readStream(const SqliteStatement& q) {
+  StreamRow r = readStreamColumns(q);
+  Result<std::string> config = openConfigSecrets(r.config_json, q.columnText(12), secret_key_, r.id, r.secret_keys);
+  if (!config) {
+    return config.status();
+  }
+  r.config_json = std::move(*config);
+  return r;
 }
 
 std::string sqliteStreamListSql(const StreamFilter& filter, bool has_after) {
@@ -189,12 +200,16 @@ Status SqliteStore::referencedError(const char* what, const char* column, const 
 }
 
 Status SqliteStore::createStream(const StreamRow& row) {
+  Result<SplitConfig> config = sealConfigSecrets(row.config_json, row.secret_keys, secret_key_, row.id);
+  if (!config) {
+    return config.status();
+  }
   std::lock_guard<std::mutex> lock(mu_);
   if (Status s = useDurability(Durability::kFull); !s) {
     return s;
   }
   Result<SqliteStatement> q = db_->prepare(std::string("INSERT INTO streams (") + kStreamColumns +
-                                           ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
+                                           ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)");
   if (!q) {
     return q.status();
   }
@@ -203,13 +218,14 @@ Status SqliteStore::createStream(const StreamRow& row) {
       .bindText(3, row.source_type)
       .bindText(4, row.pipeline_id)
       .bindOptionalText(5, row.connection_id)
-      .bindText(6, row.config_json)
+      .bindText(6, config->public_json)
       .bindText(7, row.status)
       .bindOptionalText(8, row.last_error)
       .bindOptionalText(9, row.committed_offset)
       .bindInt64(10, row.created_at)
       .bindInt64(11, row.updated_at)
-      .bindOptionalInt64(12, row.started_at);
+      .bindOptionalInt64(12, row.started_at)
+      .bindText(13, config->sealed_json);
   Status s = q->run();
   return s ? s : streamWriteError(*q, s, row);
 }
@@ -218,7 +234,7 @@ Result<StreamRow> SqliteStore::getStream(const std::string& id) {
   std::lock_guard<std::mutex> lock(mu_);
   return selectOne<StreamRow>(*db_, std::string("SELECT ") + kStreamSelect + " FROM streams WHERE id = ?1",
                          id, "stream " + id + " not found",
-                         readStream);
+                         [this](const SqliteStatement& s) { return readStream(s); });
 }
 
 Result<std::vector<StreamRow>> SqliteStore::listStreams(const StreamFilter& filter,
@@ -255,29 +271,38 @@ Result<std::vector<StreamRow>> SqliteStore::listStreams(const StreamFilter& filt
     if (!*row) {
       return out;
     }
-    out.push_back(readStream(*q));
+    Result<StreamRow> r = readStream(*q);
+    if (!r) {
+      return r.status();
+    }
+    out.push_back(std::move(*r));
   }
 }
 
 Status SqliteStore::updateStream(const StreamRow& row) {
+  Result<SplitConfig> config = sealConfigSecrets(row.config_json, row.secret_keys, secret_key_, row.id);
+  if (!config) {
+    return config.status();
+  }
   std::lock_guard<std::mutex> lock(mu_);
   if (Status s = useDurability(Durability::kFull); !s) {
     return s;
   }
   Result<SqliteStatement> q = db_->prepare(
       "UPDATE streams SET name = ?2, config_json = ?3, status = ?4, last_error = ?5, committed_offset = ?6, "
-      "updated_at = ?7, started_at = ?8 WHERE id = ?1");
+      "updated_at = ?7, started_at = ?8, config_sealed = ?9 WHERE id = ?1");
   if (!q) {
     return q.status();
   }
   q->bindText(1, row.id)
       .bindText(2, row.name)
-      .bindText(3, row.config_json)
+      .bindText(3, config->public_json)
       .bindText(4, row.status)
       .bindOptionalText(5, row.last_error)
       .bindOptionalText(6, row.committed_offset)
       .bindInt64(7, row.updated_at)
-      .bindOptionalInt64(8, row.started_at);
+      .bindOptionalInt64(8, row.started_at)
+      .bindText(9, config->sealed_json);
   if (Status s = q->run(); !s) {
     return streamWriteError(*q, s, row);
   }

@@ -64,6 +64,7 @@ class SqliteStore final : public Store {
   Result<ApiKeyRow> findApiKeyByHash(const std::string& key_sha256) override;
   Result<std::vector<ApiKeyRow>> listApiKeys() override;
   Status deleteApiKey(const std::string& id) override;
+  Status touchApiKey(const std::string& id, int64_t now) override;
 
   /// Also sweeps expired state of all streams, at most once per minute of `now`.
   Result<std::optional<std::string>> getState(const std::string& stream_id, const std::string& key,
@@ -88,6 +89,8 @@ class SqliteStore final : public Store {
   /// Conflict naming a stream that still references `id` through `column`; caller holds mu_.
   Status referencedError(const char* what, const char* column, const std::string& id, const Status& failure);
   Result<ConnectionRow> readConnection(const SqliteStatement& stmt);
+  /// A stream row with its sealed config keys opened.
+  Result<StreamRow> readStream(const SqliteStatement& stmt);
 
   std::mutex mu_;
   SqliteDbPtr db_;

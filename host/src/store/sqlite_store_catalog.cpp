@@ -10,7 +10,7 @@ namespace {
 constexpr const char* kPipelineColumns =
     "id, name, retention_max_bytes, retention_max_age_seconds, created_at, updated_at, max_record_bytes";
 constexpr const char* kConnectionColumns = "id, name, type, config_json, secrets_sealed, created_at, updated_at";
-constexpr const char* kApiKeyColumns = "id, name, key_sha256, scopes_json, created_at";
+constexpr const char* kApiKeyColumns = "id, name, key_sha256, scopes_json, created_at, expires_at, last_used_at";
 constexpr const char* kPageClause = " (created_at, id) < (?, ?)";
 constexpr const char* kPageOrder = " ORDER BY created_at DESC, id DESC LIMIT ?";
 // Expired state is swept at most this often (in the callers' `now`).
@@ -250,6 +250,8 @@ Result<ApiKeyRow> readApiKey(const SqliteStatement& q) {
   }
   r.scopes = std::move(*scopes);
   r.created_at = q.columnInt64(4);
+  r.expires_at = q.columnOptionalInt64(5);
+  r.last_used_at = q.columnOptionalInt64(6);
   return r;
 }
 
@@ -261,7 +263,7 @@ Status SqliteStore::createApiKey(const ApiKeyRow& row) {
     return s;
   }
   Result<SqliteStatement> q = db_->prepare(std::string("INSERT INTO api_keys (") + kApiKeyColumns +
-                                           ") VALUES (?1, ?2, ?3, ?4, ?5)");
+                                           ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
   if (!q) {
     return q.status();
   }
@@ -269,7 +271,9 @@ Status SqliteStore::createApiKey(const ApiKeyRow& row) {
       .bindText(2, row.name)
       .bindText(3, row.key_sha256)
       .bindText(4, scopesToJson(row.scopes))
-      .bindInt64(5, row.created_at);
+      .bindInt64(5, row.created_at)
+      .bindOptionalInt64(6, row.expires_at)
+      .bindOptionalInt64(7, row.last_used_at);
   Status s = q->run();
   if (!s && isUniqueViolation(q->lastErrorCode())) {
     Result<bool> id_taken = exists("api_keys", row.id);
@@ -309,6 +313,22 @@ Status SqliteStore::deleteApiKey(const std::string& id) {
     return q.status();
   }
   if (Status s = q->bindText(1, id).run(); !s) {
+    return s;
+  }
+  return db_->changes() == 0 ? notFound("API key " + id + " not found") : Status::ok();
+}
+
+Status SqliteStore::touchApiKey(const std::string& id, int64_t now) {
+  std::lock_guard<std::mutex> lock(mu_);
+  // Losing the last-use time to a power cut is harmless: NORMAL.
+  if (Status s = useDurability(Durability::kNormal); !s) {
+    return s;
+  }
+  Result<SqliteStatement> q = db_->prepare("UPDATE api_keys SET last_used_at = ?2 WHERE id = ?1");
+  if (!q) {
+    return q.status();
+  }
+  if (Status s = q->bindText(1, id).bindInt64(2, now).run(); !s) {
     return s;
   }
   return db_->changes() == 0 ? notFound("API key " + id + " not found") : Status::ok();

@@ -19,6 +19,9 @@ struct StreamRow {
   std::string pipeline_id;
   std::optional<std::string> connection_id;
   std::string config_json = "{}";  ///< full config, secrets included (the API redacts)
+  /// Config keys sealed at rest (the plugin's SH_CFG_SECRET keys present in
+  /// config_json); a read fills it with the keys that were sealed.
+  std::vector<std::string> secret_keys;
   std::string status = "created";  ///< created|starting|running|paused|stopped|error
   std::optional<std::string> last_error;
   std::optional<std::string> committed_offset;
@@ -56,6 +59,8 @@ struct ApiKeyRow {
   std::string key_sha256;  ///< lower-case hex of SHA-256 of the key
   std::vector<std::string> scopes;
   int64_t created_at = 0;
+  std::optional<int64_t> expires_at;    ///< refused from then on; nullopt: never
+  std::optional<int64_t> last_used_at;  ///< recorded at most once a minute
 };
 
 /// Position in a newest-first listing: rows strictly after (older than) this key.
@@ -119,6 +124,8 @@ class Store {
   virtual Result<ApiKeyRow> findApiKeyByHash(const std::string& key_sha256) = 0;
   virtual Result<std::vector<ApiKeyRow>> listApiKeys() = 0;
   virtual Status deleteApiKey(const std::string& id) = 0;
+  /// Records that a key was used at `now`; kNotFound for an unknown id.
+  virtual Status touchApiKey(const std::string& id, int64_t now) = 0;
 
   // Per-stream plugin state (dedup ids and the like). expires_at 0: never.
   virtual Result<std::optional<std::string>> getState(const std::string& stream_id, const std::string& key,

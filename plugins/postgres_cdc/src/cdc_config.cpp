@@ -129,7 +129,9 @@ ConnSettings ConnSettings::fromHost(const sdk::Host& host) {
   s.database = host.connectionString("database");
   s.user = host.connectionString("user");
   s.password = host.connectionString("password");
-  s.sslmode = host.connectionString("sslmode", "prefer");
+  // require by default: prefer would fall back to plaintext for the password and the WAL.
+  s.sslmode = host.connectionString("sslmode", "require");
+  s.ssl_root_cert_pem = host.connectionString("ssl_root_cert_pem");
   if (s.host.empty()) {
     sdk::configError("host", "must not be empty");
   }
@@ -146,6 +148,15 @@ ConnSettings ConnSettings::fromHost(const sdk::Host& host) {
                                                              "verify-ca", "verify-full"};
   if (std::find(kModes.begin(), kModes.end(), s.sslmode) == kModes.end()) {
     sdk::configError("sslmode", "must be one of disable, allow, prefer, require, verify-ca, verify-full");
+  }
+  bool verifies = s.sslmode == "verify-ca" || s.sslmode == "verify-full";
+  if (verifies && s.ssl_root_cert_pem.empty()) {
+    sdk::configError("ssl_root_cert_pem", "is required with sslmode " + s.sslmode +
+                                              ": set ssl_root_cert_pem to the PEM of the CA that signed the "
+                                              "server's certificate");
+  }
+  if (!s.ssl_root_cert_pem.empty() && s.ssl_root_cert_pem.find("-----BEGIN CERTIFICATE-----") == std::string::npos) {
+    sdk::configError("ssl_root_cert_pem", "must hold PEM certificates (-----BEGIN CERTIFICATE-----)");
   }
   return s;
 }
@@ -226,7 +237,10 @@ std::span<const sh_config_key_t> connectionConfigKeys() {
       sdk::configKey("database", SH_CFG_STRING, nullptr, SH_CFG_REQUIRED, "Database to replicate."),
       sdk::configKey("user", SH_CFG_STRING, nullptr, SH_CFG_REQUIRED,
                      "Role with the REPLICATION attribute (or a superuser)."),
-      sdk::configKey("sslmode", SH_CFG_STRING, "\"prefer\"", 0, "libpq sslmode."),
+      sdk::configKey("sslmode", SH_CFG_STRING, "\"require\"", 0,
+                     "libpq sslmode: require (default), verify-ca, verify-full, or disable for local work."),
+      sdk::configKey("ssl_root_cert_pem", SH_CFG_STRING, nullptr, 0,
+                     "PEM of the CA certificate(s) that verify-ca and verify-full check the server against."),
       sdk::configKey("password", SH_CFG_STRING, nullptr, SH_CFG_SECRET, "Password of the role."),
   };
   return kKeys;

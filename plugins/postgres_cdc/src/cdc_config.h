@@ -17,7 +17,8 @@ struct ConnSettings {
   std::string database;
   std::string user;
   std::string password;
-  std::string sslmode = "prefer";
+  std::string sslmode = "require";
+  std::string ssl_root_cert_pem;  ///< CA certificate(s) for verify-ca / verify-full
 
   /// Reads and checks the stream's connection; throws sdk::Error naming the key.
   static ConnSettings fromHost(const sdk::Host& host);

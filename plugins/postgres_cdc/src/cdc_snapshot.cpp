@@ -212,7 +212,8 @@ std::string PostgresConnection::test(const sdk::Host& host) {
   ConnSettings settings = ConnSettings::fromHost(host);
   PgConn conn(settings, PgConn::Mode::kRegular);
   std::string version = conn.scalar("SHOW server_version", {}, "reading the server version").value_or("?");
-  std::string text = "Connected to PostgreSQL " + version + " at " + settings.describe() + ".";
+  std::string text =
+      "Connected to PostgreSQL " + version + " at " + settings.describe() + ". " + conn.tlsDescription() + ".";
   ServerAdmin sa(conn);
   std::string role, wal;
   bool ok = sa.describeRole(role);

@@ -1,5 +1,10 @@
 #include "pg_conn.h"
 
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
 #include <streamhost/plugin_sdk.hpp>
 
 namespace streamhost::pgcdc {
@@ -52,6 +57,60 @@ std::string sqlState(const PGresult* result) {
   return s ? s : "";
 }
 
+namespace {
+
+/// The CA PEM in a private temporary file for as long as the object lives.
+class RootCertFile {
+ public:
+  explicit RootCertFile(const std::string& pem) {
+    if (pem.empty()) {
+      return;
+    }
+    const char* tmp = std::getenv("TMPDIR");
+    std::string templ = std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") + "/streamhost-pgca-XXXXXX";
+    int fd = ::mkstemp(templ.data());  // mode 0600
+    if (fd < 0) {
+      throw sdk::Error(SH_ERR_TRANSIENT, std::string("cannot write ssl_root_cert_pem to a temporary file: ") +
+                                             std::strerror(errno));
+    }
+    path_ = templ;
+    size_t done = 0;
+    while (done < pem.size()) {
+      ssize_t n = ::write(fd, pem.data() + done, pem.size() - done);
+      if (n <= 0) {
+        ::close(fd);
+        throw sdk::Error(SH_ERR_TRANSIENT, "cannot write ssl_root_cert_pem to a temporary file");
+      }
+      done += static_cast<size_t>(n);
+    }
+    ::close(fd);
+  }
+  ~RootCertFile() {
+    if (!path_.empty()) {
+      ::unlink(path_.c_str());
+    }
+  }
+  RootCertFile(const RootCertFile&) = delete;
+  RootCertFile& operator=(const RootCertFile&) = delete;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+}  // namespace
+
+std::string PgConn::tlsDescription() const {
+  PGconn* c = conn_.get();
+  if (c == nullptr || PQsslInUse(c) == 0) {
+    return "TLS: off (sslmode=" + settings_.sslmode + ")";
+  }
+  const char* protocol = PQsslAttribute(c, "protocol");
+  const char* cipher = PQsslAttribute(c, "cipher");
+  return "TLS: " + std::string(protocol ? protocol : "on") + (cipher ? std::string(" ") + cipher : std::string()) +
+         " (sslmode=" + settings_.sslmode + ")";
+}
+
 PgConn::PgConn(const ConnSettings& settings, Mode mode) : settings_(settings) {
   std::string port = std::to_string(settings.port);
   std::vector<const char*> keys = {"host",     "port",        "dbname",          "user",
@@ -69,6 +128,12 @@ PgConn::PgConn(const ConnSettings& settings, Mode mode) : settings_(settings) {
   if (!settings.password.empty()) {
     keys.push_back("password");
     values.push_back(settings.password.c_str());
+  }
+  // libpq reads the CA only from a file, and only while connecting.
+  RootCertFile root_cert(settings.ssl_root_cert_pem);
+  if (!settings.ssl_root_cert_pem.empty()) {
+    keys.push_back("sslrootcert");
+    values.push_back(root_cert.path().c_str());
   }
   if (mode == Mode::kReplication) {
     keys.push_back("replication");

@@ -46,6 +46,8 @@ class PgConn {
   [[noreturn]] void raise(const PGresult* result, std::string_view what) const;
 
   const ConnSettings& settings() const { return settings_; }
+  /// "TLS: TLSv1.3 <cipher> (sslmode=require)" or "TLS: off (sslmode=disable)".
+  std::string tlsDescription() const;
 
  private:
   ConnSettings settings_;

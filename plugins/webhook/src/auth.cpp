@@ -6,6 +6,8 @@
 namespace streamhost::plugins::webhook {
 namespace {
 
+constexpr int64_t kMaxToleranceSeconds = 365LL * 24 * 3600;
+
 std::optional<int64_t> parseInt(std::string_view s) {
   int64_t v = 0;
   auto r = std::from_chars(s.data(), s.data() + s.size(), v);
@@ -52,11 +54,13 @@ std::optional<std::string> checkTimestamp(std::optional<std::string_view> ts, in
   if (!t) {
     return "malformed timestamp";
   }
-  int64_t skew = now_ms / 1000 - *t;
-  if (skew > tolerance_s) {
+  // Compared without subtracting: a timestamp near INT64_MIN or INT64_MAX
+  // would overflow `now - t`.
+  int64_t now_s = now_ms / 1000;
+  if (*t < now_s - tolerance_s) {
     return "timestamp is too old";
   }
-  if (-skew > tolerance_s) {
+  if (*t > now_s + tolerance_s) {
     return "timestamp is in the future";
   }
   return std::nullopt;
@@ -301,8 +305,8 @@ std::optional<AuthConfig> parseAuthConfig(const JsonValue& auth, std::string& fi
   }
   if (const JsonValue* tol = auth.find("tolerance_seconds")) {
     auto t = tol->kind == JsonValue::Kind::kNumber ? parseInt(tol->raw) : std::nullopt;
-    if (!t || *t <= 0) {
-      return fail("tolerance_seconds", "must be a positive integer");
+    if (!t || *t <= 0 || *t > kMaxToleranceSeconds) {
+      return fail("tolerance_seconds", "must be a positive integer of at most 31536000 (a year)");
     }
     c.tolerance_seconds = *t;
   }
@@ -335,6 +339,12 @@ std::optional<AuthConfig> parseAuthConfig(const JsonValue& auth, std::string& fi
   c.sign_timestamp = payload == "timestamp.body";
   if (c.sign_timestamp && c.timestamp_header.empty()) {
     return fail("timestamp_header", "is required when signed_payload is timestamp.body");
+  }
+  if (!c.sign_timestamp && !c.timestamp_header.empty()) {
+    // A freshness check of a value the signature does not cover stops no
+    // replay: the attacker sends the old body with a new timestamp.
+    return fail("timestamp_header",
+                "is not part of the signed payload; set signed_payload to timestamp.body or drop timestamp_header");
   }
   return c;
 }

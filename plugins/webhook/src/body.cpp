@@ -71,6 +71,93 @@ bool addRecord(const JsonValue& v, std::string_view pointer, const std::string& 
   return true;
 }
 
+BodyError tooMany(size_t max_records) {
+  return {413, "the body holds more than " + std::to_string(max_records) +
+                   " records (max_records_per_request); split it into smaller requests"};
+}
+
+bool isSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+/// The end of the JSON value starting at `pos` (exclusive), found by bracket
+/// depth and string quoting alone; the value is checked by parseJson after.
+/// npos when the text ends first.
+size_t valueEnd(std::string_view s, size_t pos) {
+  int depth = 0;
+  bool in_string = false;
+  for (size_t i = pos; i < s.size(); ++i) {
+    char c = s[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      ++depth;
+    } else if (c == ']' || c == '}') {
+      if (depth == 0) {
+        return i;
+      }
+      --depth;
+    } else if (c == ',' && depth == 0) {
+      return i;
+    }
+  }
+  return depth == 0 && !in_string ? s.size() : std::string_view::npos;
+}
+
+/// A top-level JSON array, one element at a time, so a body of many small
+/// elements is refused at element max_records + 1 instead of after a tree of
+/// all of them was built.
+bool parseArray(std::string_view body, std::string_view pointer, size_t max_records, std::vector<BodyRecord>& out,
+                BodyError& error) {
+  size_t pos = body.find('[') + 1;
+  auto skip = [&] {
+    while (pos < body.size() && isSpace(body[pos])) {
+      ++pos;
+    }
+  };
+  skip();
+  if (pos < body.size() && body[pos] == ']') {
+    error = {400, "the JSON array is empty"};
+    return false;
+  }
+  std::string why;
+  for (size_t i = 0;; ++i) {
+    if (i == max_records) {
+      error = tooMany(max_records);
+      return false;
+    }
+    skip();
+    size_t end = valueEnd(body, pos);
+    if (end == std::string_view::npos || end >= body.size()) {
+      error = {400, "malformed JSON body: the array is not closed"};
+      return false;
+    }
+    auto v = parseJson(body.substr(pos, end - pos), &why);
+    if (!v) {
+      error = {400, "malformed JSON body: element " + std::to_string(i) + ": " + why};
+      return false;
+    }
+    if (!addRecord(*v, pointer, "element " + std::to_string(i) + " ", out, error)) {
+      return false;
+    }
+    pos = end + 1;
+    if (body[end] == ']') {
+      skip();
+      if (pos != body.size()) {
+        error = {400, "malformed JSON body: text after the array"};
+        return false;
+      }
+      return true;
+    }
+  }
+}
+
 }  // namespace
 
 std::optional<std::string> formToJson(std::string_view body) {
@@ -115,7 +202,8 @@ std::optional<std::string> formToJson(std::string_view body) {
 }
 
 std::optional<std::vector<BodyRecord>> parseBody(std::string_view content_type, std::string_view body,
-                                                 std::string_view event_pointer, BodyError& error) {
+                                                 std::string_view event_pointer, BodyError& error,
+                                                 size_t max_records) {
   std::vector<BodyRecord> out;
   std::string why;
   switch (formatOf(content_type)) {
@@ -124,22 +212,19 @@ std::optional<std::vector<BodyRecord>> parseBody(std::string_view content_type, 
                         "'; send application/json, application/x-ndjson or application/x-www-form-urlencoded"};
       return std::nullopt;
     case Format::kJson: {
+      size_t first = body.find_first_not_of(" \t\r\n");
+      if (first != std::string_view::npos && body[first] == '[') {
+        if (!parseArray(body, event_pointer, max_records, out, error)) {
+          return std::nullopt;
+        }
+        return out;
+      }
       auto v = parseJson(body, &why);
       if (!v) {
         error = {400, "malformed JSON body: " + why};
         return std::nullopt;
       }
-      if (v->isArray()) {
-        if (v->items.empty()) {
-          error = {400, "the JSON array is empty"};
-          return std::nullopt;
-        }
-        for (size_t i = 0; i < v->items.size(); ++i) {
-          if (!addRecord(v->items[i], event_pointer, "element " + std::to_string(i) + " ", out, error)) {
-            return std::nullopt;
-          }
-        }
-      } else if (!addRecord(*v, event_pointer, "the body ", out, error)) {
+      if (!addRecord(*v, event_pointer, "the body ", out, error)) {
         return std::nullopt;
       }
       return out;
@@ -157,6 +242,10 @@ std::optional<std::vector<BodyRecord>> parseBody(std::string_view content_type, 
         }
         if (line.find_first_not_of(" \t") == std::string_view::npos) {
           continue;
+        }
+        if (out.size() == max_records) {
+          error = tooMany(max_records);
+          return std::nullopt;
         }
         auto v = parseJson(line, &why);
         std::string where = "line " + std::to_string(line_no) + " ";

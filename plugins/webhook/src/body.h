@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -8,6 +9,9 @@
 #include "json.h"
 
 namespace streamhost::plugins::webhook {
+
+/// Records one request may carry unless the config says otherwise.
+inline constexpr size_t kDefaultMaxRecords = 10000;
 
 /// One record a body yields: its JSON text and its event id, when asked for.
 struct BodyRecord {
@@ -26,9 +30,12 @@ struct BodyError {
 /// line), or form-urlencoded (one object of strings). All or nothing: any bad
 /// part refuses the whole body.
 /// @param event_pointer JSON pointer to each record's event id; empty: none.
+/// @param max_records a body with more records is refused (413) as soon as
+///   the parser meets record max_records + 1, before it builds the rest.
 /// @returns the records, or the error in `error`.
 std::optional<std::vector<BodyRecord>> parseBody(std::string_view content_type, std::string_view body,
-                                                 std::string_view event_pointer, BodyError& error);
+                                                 std::string_view event_pointer, BodyError& error,
+                                                 size_t max_records = kDefaultMaxRecords);
 
 /// Decodes application/x-www-form-urlencoded into a JSON object; a repeated name becomes an array.
 std::optional<std::string> formToJson(std::string_view body);

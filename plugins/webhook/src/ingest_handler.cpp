@@ -77,15 +77,24 @@ Answer IngestHandler::handle(const IncomingRequest& req, int64_t now_ms, std::ve
   if (auto why = verifyRequest(config_.auth, req.header, req.body, now_ms)) {
     return {401, 0, errorBody("unauthorized", *why)};
   }
-  const bool header_id = config_.event_id.empty() && config_.auth.scheme == AuthScheme::kStandard;
+  // Without an event-id pointer, schemes whose senders name each delivery
+  // in a header dedup by it (a redelivery carries the same id).
+  const char* id_header = !config_.event_id.empty()                        ? nullptr
+                          : config_.auth.scheme == AuthScheme::kStandard ? "webhook-id"
+                          : config_.auth.scheme == AuthScheme::kGithub   ? "X-GitHub-Delivery"
+                                                                          : nullptr;
   BodyError error;
-  auto records = parseBody(req.content_type, req.body, config_.event_id, error);
+  auto records = parseBody(req.content_type, req.body, config_.event_id, error,
+                           static_cast<size_t>(config_.max_records_per_request));
   if (!records) {
-    return {error.status, 0, error.status == 415 ? errorBody("unsupported_media_type", error.message)
-                                                  : errorBody("validation_error", error.message, "invalid_body")};
+    const char* code = error.status == 415 ? "unsupported_media_type"
+                       : error.status == 413 ? "payload_too_large"
+                                             : "validation_error";
+    return {error.status, 0, errorBody(code, error.message, error.status == 400 ? "invalid_body" : "")};
   }
-  if (header_id) {
-    std::string id(req.header("webhook-id").value_or(""));
+  std::optional<std::string_view> delivery = id_header != nullptr ? req.header(id_header) : std::nullopt;
+  if (delivery && !delivery->empty()) {
+    std::string id(*delivery);
     for (size_t i = 0; i < records->size(); ++i) {
       (*records)[i].event_id = records->size() == 1 ? id : id + "#" + std::to_string(i);
     }

@@ -78,6 +78,11 @@ std::optional<WebhookConfig> parseWebhookConfig(const RawConfig& raw, ConfigProb
       *raw.backpressure != "\"queue\"") {
     return fail("backpressure", "must be reject or queue");
   }
+  auto max_records = intOf(raw.max_records_per_request, c.max_records_per_request);
+  if (!max_records || *max_records < 1 || *max_records > 1000000) {
+    return fail("max_records_per_request", "must be between 1 and 1000000");
+  }
+  c.max_records_per_request = *max_records;
   auto wait = intOf(raw.max_wait_ms, 0);
   if (!wait || *wait < 0 || *wait > 60000) {
     return fail("max_wait_ms", "must be between 0 and 60000");

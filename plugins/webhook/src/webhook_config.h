@@ -16,6 +16,7 @@ struct WebhookConfig {
   int64_t dedup_ttl_seconds = 86400;
   int64_t max_body_bytes = 1 << 20;
   std::vector<std::string> keep_headers;  ///< request headers copied onto each record
+  int64_t max_records_per_request = 10000;
 };
 
 /// The raw JSON texts of the config keys, as the host hands them over (absent: nullopt).
@@ -28,6 +29,7 @@ struct RawConfig {
   std::optional<std::string> backpressure;
   std::optional<std::string> max_wait_ms;
   std::optional<std::string> max_in_flight;
+  std::optional<std::string> max_records_per_request;
 };
 
 /// A config problem: the key path (e.g. "auth.secrets") and a sentence.

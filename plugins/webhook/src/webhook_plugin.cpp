@@ -10,7 +10,7 @@
 namespace streamhost::plugins::webhook {
 namespace {
 
-constexpr std::array<sh_config_key_t, 8> kConfigKeys = {
+constexpr std::array<sh_config_key_t, 9> kConfigKeys = {
     sdk::configKey("auth", SH_CFG_OBJECT, nullptr, SH_CFG_REQUIRED | SH_CFG_SECRET,
                    "How senders prove themselves: {scheme: github|stripe|standard|slack|hmac|bearer|none, ...}."),
     sdk::configKey("event_id", SH_CFG_STRING, "\"\"", 0,
@@ -22,6 +22,8 @@ constexpr std::array<sh_config_key_t, 8> kConfigKeys = {
                    "When the stream's queue is full: reject (429 at once) or queue (wait up to max_wait_ms)."),
     sdk::configKey("max_wait_ms", SH_CFG_INT, "1000", 0, "How long a queued request may wait for room."),
     sdk::configKey("max_in_flight", SH_CFG_INT, "64", 0, "Requests the stream holds at once (its queue)."),
+    sdk::configKey("max_records_per_request", SH_CFG_INT, "10000", 0,
+                   "A body with more records is answered 413, checked while it is parsed."),
 };
 
 WebhookConfig readConfig(const sdk::Host& host) {
@@ -34,6 +36,7 @@ WebhookConfig readConfig(const sdk::Host& host) {
   raw.backpressure = host.configJson("backpressure");
   raw.max_wait_ms = host.configJson("max_wait_ms");
   raw.max_in_flight = host.configJson("max_in_flight");
+  raw.max_records_per_request = host.configJson("max_records_per_request");
   ConfigProblem problem;
   auto config = parseWebhookConfig(raw, problem);
   if (!config) {

@@ -8,6 +8,7 @@
 #include "api/pipeline_routes.h"
 #include "api/stream_routes.h"
 #include "api/ingest_routes.h"
+#include "api/key_routes.h"
 
 namespace streamhost::api {
 namespace {
@@ -20,6 +21,7 @@ Router fullRouter() {
   addPipelineRoutes(r, {});
   addConnectionRoutes(r, {});
   api::addIngestRoutes(r, {});
+  addKeyRoutes(r, {});
   return r;
 }
 

@@ -29,12 +29,28 @@ struct JsonValue {
   std::vector<JsonValue> items;                            ///< kArray
   std::vector<std::pair<std::string, JsonValue>> members;  ///< kObject, in order
 
+  // Defined after the class: clang with libstdc++ would otherwise need the
+  // pair<string, JsonValue> complete while JsonValue itself is not yet.
+  JsonValue();
+  JsonValue(const JsonValue&);
+  JsonValue(JsonValue&&) noexcept;
+  JsonValue& operator=(const JsonValue&);
+  JsonValue& operator=(JsonValue&&) noexcept;
+  ~JsonValue();
+
   bool isObject() const { return kind == Kind::kObject; }
   bool isArray() const { return kind == Kind::kArray; }
   bool isString() const { return kind == Kind::kString; }
   /// First member named `key`, or nullptr.
   const JsonValue* find(std::string_view key) const;
 };
+
+inline JsonValue::JsonValue() = default;
+inline JsonValue::JsonValue(const JsonValue&) = default;
+inline JsonValue::JsonValue(JsonValue&&) noexcept = default;
+inline JsonValue& JsonValue::operator=(const JsonValue&) = default;
+inline JsonValue& JsonValue::operator=(JsonValue&&) noexcept = default;
+inline JsonValue::~JsonValue() = default;
 
 /// Parses one complete JSON text (RFC 8259, nesting at most 64 deep).
 /// @param error receives "offset N: reason" on failure.

@@ -195,7 +195,7 @@ TEST(ConnSettingsTest, DefaultsAndDescribe) {
   ConnSettings s = ConnSettings::fromHost(fake.host());
   EXPECT_EQ(s.host, "localhost");
   EXPECT_EQ(s.port, 5432);
-  EXPECT_EQ(s.sslmode, "prefer");
+  EXPECT_EQ(s.sslmode, "require") << "the default must never fall back to plaintext";
   EXPECT_EQ(s.password, "pw");
   EXPECT_EQ(s.describe(), "u@localhost:5432/db");
 }
@@ -221,6 +221,13 @@ TEST(ConnSettingsTest, BadValuesNameTheirField) {
   EXPECT_EQ(field({{"port", "0"}}), "port");
   EXPECT_EQ(field({{"port", "65536"}}), "port");
   EXPECT_EQ(field({{"sslmode", R"("sometimes")"}}), "sslmode");
+  EXPECT_EQ(field({{"sslmode", R"("verify-full")"}}), "ssl_root_cert_pem");
+  EXPECT_EQ(field({{"sslmode", R"("verify-ca")"}, {"ssl_root_cert_pem", R"("not a certificate")"}}),
+            "ssl_root_cert_pem");
+  EXPECT_EQ(field({{"sslmode", R"("verify-ca")"},
+                   {"ssl_root_cert_pem", R"("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n")"}}),
+            "");
+  EXPECT_EQ(field({{"sslmode", R"("disable")"}}), "");
 }
 
 }  // namespace

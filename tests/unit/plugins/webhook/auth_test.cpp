@@ -118,5 +118,34 @@ TEST(AuthTest, RefusesKeysTheSchemeDoesNotRead) {
   parse(R"({"scheme":"slack","secrets":["k"],"tolerance_seconds":9})");
 }
 
+TEST(AuthTest, TimestampHeaderOutsideTheSignedPayloadIsRefused) {
+  auto v = parseJson(R"({"scheme":"hmac","secrets":["k"],"header":"X-Sig","timestamp_header":"X-Ts"})");
+  ASSERT_TRUE(v);
+  std::string field;
+  std::string message;
+  EXPECT_FALSE(parseAuthConfig(*v, field, message));
+  EXPECT_EQ(field, "timestamp_header");
+  EXPECT_NE(message.find("not part of the signed payload"), std::string::npos) << message;
+  v = parseJson(R"({"scheme":"hmac","secrets":["k"],"header":"X-Sig","timestamp_header":"X-Ts","signed_payload":"body"})");
+  ASSERT_TRUE(v);
+  EXPECT_FALSE(parseAuthConfig(*v, field, message));
+  EXPECT_EQ(field, "timestamp_header");
+}
+
+TEST(AuthTest, ExtremeTimestampsAreRefusedWithoutOverflow) {
+  AuthConfig slack = parse(R"({"scheme":"slack","secrets":["s"]})");
+  for (const std::string ts : {"-9223372036854775808", "9223372036854775807"}) {
+    std::string sig = "v0=" + crypto::hexEncode(crypto::hmacSha256("s", "v0:" + ts + ":body"));
+    auto why = verifyRequest(slack, headers({{"X-Slack-Signature", sig}, {"X-Slack-Request-Timestamp", ts}}), "body", 500);
+    ASSERT_TRUE(why) << ts << " was accepted";
+    EXPECT_NE(why->find("timestamp"), std::string::npos) << *why;
+  }
+  auto v = parseJson(R"({"scheme":"slack","secrets":["s"],"tolerance_seconds":9223372036854775807})");
+  std::string field;
+  std::string message;
+  EXPECT_FALSE(parseAuthConfig(*v, field, message));
+  EXPECT_EQ(field, "tolerance_seconds");
+}
+
 }  // namespace
 }  // namespace streamhost::plugins::webhook

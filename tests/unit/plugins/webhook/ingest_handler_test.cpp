@@ -4,6 +4,8 @@
 
 #include <map>
 
+#include "common/crypto.h"
+
 namespace streamhost::plugins::webhook {
 namespace {
 
@@ -124,6 +126,38 @@ TEST(IngestHandlerTest, RefusalsComeBeforeAnyRecord) {
   EXPECT_EQ(a.status, 401);
   EXPECT_NE(a.body.find("\"unauthorized\""), std::string::npos);
   EXPECT_TRUE(out.empty());
+}
+
+TEST(IngestHandlerTest, GithubDeliveryIdDedupsWithoutAPointer) {
+  MemoryState state;
+  WebhookConfig c;
+  c.auth.scheme = AuthScheme::kGithub;
+  c.auth.secrets = {"s"};
+  IngestHandler h(c, state);
+  std::vector<OutRecord> out;
+  std::string body = R"({"action":"opened"})";
+  std::map<std::string, std::string> hdrs = {
+      {"X-Hub-Signature-256", "sha256=" + crypto::hexEncode(crypto::hmacSha256("s", body))},
+      {"X-GitHub-Delivery", "72d3162e-cc78-11e3-81ab-4c9367dc0958"}};
+  IncomingRequest r = request(body);
+  r.header = [&hdrs](std::string_view name) -> std::optional<std::string_view> {
+    for (const auto& [k, v] : hdrs) {
+      if (k.size() == name.size() && strncasecmp(k.data(), name.data(), k.size()) == 0) {
+        return std::string_view(v);
+      }
+    }
+    return std::nullopt;
+  };
+  ASSERT_EQ(h.handle(r, 0, out).status, 202);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].key, "72d3162e-cc78-11e3-81ab-4c9367dc0958");
+  h.commit(out[0].offset, 0);
+  Answer again = h.handle(r, 0, out);
+  EXPECT_EQ(again.status, 200) << again.body;
+  EXPECT_NE(again.body.find("\"duplicates\":1"), std::string::npos) << again.body;
+  // Another delivery of the same body is a new event.
+  hdrs["X-GitHub-Delivery"] = "72d3162e-cc78-11e3-81ab-4c9367dc0959";
+  EXPECT_EQ(h.handle(r, 0, out).status, 202);
 }
 
 }  // namespace
