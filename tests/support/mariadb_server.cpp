@@ -188,14 +188,21 @@ MariaDbServer::~MariaDbServer() {
     return ::testing::AssertionFailure() << "cannot write " << cnf_.string();
   }
   const std::filesystem::path out = dir_.path() / "install.log";
-  pid_t pid = spawn({"/usr/bin/mariadb-install-db", "--defaults-file=" + cnf_.string(),
-                     "--auth-root-authentication-method=normal", "--skip-test-db"},
-                    out);
-  int rc = pid > 0 ? waitExit(pid, std::chrono::seconds(120)) : -1;
+  // Seen to fail now and then when several installs run at once; a second try on a clean dir passes.
+  int rc = -1;
+  for (int attempt = 0; attempt < 3 && rc != 0; ++attempt) {
+    std::error_code ec;
+    std::filesystem::remove_all(dir_.path() / "data", ec);
+    pid_t pid = spawn({"/usr/bin/mariadb-install-db", "--defaults-file=" + cnf_.string(),
+                       "--auth-root-authentication-method=normal", "--skip-test-db"},
+                      out);
+    rc = pid > 0 ? waitExit(pid, std::chrono::seconds(120)) : -1;
+  }
   if (rc != 0) {
     return ::testing::AssertionFailure() << "mariadb-install-db failed (status " << rc
                                          << "); install MariaDB 10.11 (apt-get install -y mariadb-server)\n"
-                                         << tail(readFile(out), 4000);
+                                         << tail(readFile(out), 2000) << "\nserver log:\n"
+                                         << tail(readFile(log_path_), 4000);
   }
   installed_ = true;
   return ::testing::AssertionSuccess();
