@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -58,6 +59,10 @@ std::vector<char*> cStrings(std::vector<std::string>& v) {
 pid_t spawn(std::vector<std::string> args, int stdout_fd, int stderr_fd, const std::vector<std::string>& extra_env = {}) {
   std::vector<std::string> env = childEnvironment();
   for (const auto& e : extra_env) {
+    // A variable given here replaces an inherited one of the same name.
+    const std::string name = e.substr(0, e.find('=') + 1);
+    env.erase(std::remove_if(env.begin(), env.end(), [&](const std::string& v) { return v.rfind(name, 0) == 0; }),
+              env.end());
     env.push_back(e);
 #if defined(__SANITIZE_ADDRESS__)
     if (e.rfind("LD_PRELOAD=", 0) == 0) {
