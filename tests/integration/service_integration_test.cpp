@@ -74,7 +74,7 @@ TEST_F(ReloadTest, SighupAppliesLiveSettingsNamesTheOthersAndRefusesABadFile) {
   ASSERT_TRUE(d.start());
   EXPECT_EQ(d.clientWithKey(file_key_).get("/api/plugins").status, 401);
   EXPECT_EQ(d.client().get("/api/plugins").header("X-RateLimit-Limit").value_or(""), "100");
-  EXPECT_EQ(d.clientWithKey("").get("/metrics").status, 200);
+  EXPECT_EQ(d.client().get("/metrics").status, 200);
 
   writeFile(config_, yaml(3, false, true, "debug", 8));
   ASSERT_TRUE(d.signal(SIGHUP));
@@ -82,7 +82,7 @@ TEST_F(ReloadTest, SighupAppliesLiveSettingsNamesTheOthersAndRefusesABadFile) {
   HttpResponse r = d.clientWithKey(file_key_).get("/api/plugins");
   EXPECT_EQ(r.status, 200) << r.describe();
   EXPECT_EQ(r.header("X-RateLimit-Limit").value_or(""), "3") << r.describe();
-  r = d.clientWithKey("").get("/metrics");
+  r = d.client().get("/metrics");
   EXPECT_EQ(r.status, 404) << r.describe();
   EXPECT_NE(r.body.find("metrics.enabled"), std::string::npos) << r.describe();
   EXPECT_TRUE(logHas(d, "log.level information -> debug")) << d.log();
@@ -100,7 +100,7 @@ TEST_F(ReloadTest, SighupAppliesLiveSettingsNamesTheOthersAndRefusesABadFile) {
   r = d.clientWithKey(file_key_).get("/api/plugins");
   EXPECT_EQ(r.status, 200) << r.describe();
   EXPECT_EQ(r.header("X-RateLimit-Limit").value_or(""), "3") << r.describe();
-  EXPECT_EQ(d.clientWithKey("").get("/metrics").status, 404);
+  EXPECT_EQ(d.client().get("/metrics").status, 404);
   EXPECT_TRUE(d.alive());
   EXPECT_TRUE(d.stop());
 }
