@@ -88,6 +88,11 @@ void KafkaSource::start(std::string_view resume_offset) {
                              {"enable.auto.offset.store", "false"},
                              {"isolation.level", config_.isolation_level},
                              {"partition.assignment.strategy", "cooperative-sticky"},
+                             // librdkafka stops fetching a partition whose queue holds this many
+                             // messages and resumes only on its next wake-up (hundreds of ms);
+                             // a consumer that also writes a journal crosses the default 100k
+                             // often. Memory stays bounded by queued.max.messages.kbytes.
+                             {"queued.min.messages", "1000000"},
                              {"auto.offset.reset",
                               config_.start_from.kind == StartFrom::Kind::kLatest ? "latest" : "earliest"},
                              {"client.id", "streamhost-" + stream_id_}});
