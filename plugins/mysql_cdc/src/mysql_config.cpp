@@ -7,69 +7,9 @@
 namespace streamhost::mycdc {
 namespace {
 
-bool globMatch(std::string_view pattern, std::string_view text) {
-  size_t p = 0, t = 0, star = std::string_view::npos, mark = 0;
-  while (t < text.size()) {
-    if (p < pattern.size() && pattern[p] == '*') {
-      star = p++;
-      mark = t;
-    } else if (p < pattern.size() && pattern[p] == text[t]) {
-      ++p;
-      ++t;
-    } else if (star != std::string_view::npos) {
-      p = star + 1;
-      t = ++mark;
-    } else {
-      return false;
-    }
-  }
-  while (p < pattern.size() && pattern[p] == '*') {
-    ++p;
-  }
-  return p == pattern.size();
-}
-
-bool isPatternPart(std::string_view s) {
-  return !s.empty() && s.size() <= 64 && std::all_of(s.begin(), s.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '$' || c == '*' || c == '-';
-  });
-}
-
-std::vector<TablePattern> patterns(const sdk::Host& host, const char* key) {
-  std::vector<TablePattern> out;
-  auto json = host.configJson(key);
-  if (!json || *json == "null") {
-    return out;
-  }
-  auto items = sdk::parseJsonStringArray(*json);
-  if (!items) {
-    sdk::configError(key, "must be an array of \"db.table\" strings");
-  }
-  for (size_t i = 0; i < items->size(); ++i) {
-    const std::string& item = (*items)[i];
-    size_t dot = item.find('.');
-    std::string field = std::string(key) + "[" + std::to_string(i) + "]";
-    if (dot == std::string::npos || !isPatternPart(item.substr(0, dot)) || !isPatternPart(item.substr(dot + 1))) {
-      sdk::configError(field, "'" + item + "' is not db.table (letters, digits, _, $, - and * only)");
-    }
-    out.push_back({item.substr(0, dot), item.substr(dot + 1)});
-  }
-  return out;
-}
-
-int64_t boundedInt(const sdk::Host& host, const char* key, int64_t fallback, int64_t lo, int64_t hi) {
-  int64_t v = host.configInt(key, fallback);
-  if (v < lo || v > hi) {
-    sdk::configError(key, "must be between " + std::to_string(lo) + " and " + std::to_string(hi));
-  }
-  return v;
-}
+constexpr sdk::TableNameRules kTableNames{"db", 64, "-", "letters, digits, _, $, - and *"};
 
 }  // namespace
-
-bool TablePattern::matches(std::string_view d, std::string_view t) const {
-  return globMatch(db, d) && globMatch(table, t);
-}
 
 uint32_t defaultServerId(std::string_view stream_id) {
   uint64_t h = 1469598103934665603ULL;  // FNV-1a
@@ -120,12 +60,12 @@ CdcConfig CdcConfig::fromHost(const sdk::Host& host, std::string_view stream_id)
   CdcConfig c;
   auto sid = host.configJson("server_id");
   if (sid && *sid != "null") {
-    c.server_id = static_cast<uint32_t>(boundedInt(host, "server_id", 0, 1, 4294967295LL));
+    c.server_id = static_cast<uint32_t>(sdk::configIntBetween(host, "server_id", 0, 1, 4294967295LL));
   } else {
     c.server_id = stream_id.empty() ? 0 : defaultServerId(stream_id);
   }
-  c.include = patterns(host, "include_tables");
-  c.exclude = patterns(host, "exclude_tables");
+  c.include = sdk::tablePatterns(host, "include_tables", kTableNames);
+  c.exclude = sdk::tablePatterns(host, "exclude_tables", kTableNames);
   std::string mode = host.configString("snapshot_mode", "initial");
   if (mode == "initial") {
     c.snapshot_mode = SnapshotMode::kInitial;
@@ -134,12 +74,12 @@ CdcConfig CdcConfig::fromHost(const sdk::Host& host, std::string_view stream_id)
   } else {
     sdk::configError("snapshot_mode", "must be \"initial\" or \"never\"");
   }
-  c.heartbeat_interval_ms = boundedInt(host, "heartbeat_interval_ms", 10000, 0, 4294967);
+  c.heartbeat_interval_ms = sdk::configIntBetween(host, "heartbeat_interval_ms", 10000, 0, 4294967);
   if (c.heartbeat_interval_ms > 0 && c.heartbeat_interval_ms < 100) {
     sdk::configError("heartbeat_interval_ms", "must be 0 (off) or at least 100");
   }
-  c.max_batch_rows = boundedInt(host, "max_batch_rows", 4096, 1, 100000);
-  c.max_batch_bytes = boundedInt(host, "max_batch_bytes", 8 << 20, 1024, 256 << 20);
+  c.max_batch_rows = sdk::configIntBetween(host, "max_batch_rows", 4096, 1, 100000);
+  c.max_batch_bytes = sdk::configIntBetween(host, "max_batch_bytes", 8 << 20, 1024, 256 << 20);
   return c;
 }
 
@@ -147,11 +87,7 @@ bool CdcConfig::wants(std::string_view db, std::string_view table) const {
   if (db == "mysql" || db == "information_schema" || db == "performance_schema" || db == "sys") {
     return false;
   }
-  auto hit = [&](const TablePattern& p) { return p.matches(db, table); };
-  if (!include.empty() && std::none_of(include.begin(), include.end(), hit)) {
-    return false;
-  }
-  return std::none_of(exclude.begin(), exclude.end(), hit);
+  return sdk::tableWanted(include, exclude, db, table);
 }
 
 std::string quoteIdent(std::string_view name) {

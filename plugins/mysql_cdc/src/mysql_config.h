@@ -1,6 +1,7 @@
 #pragma once
 
 #include <streamhost/plugin_sdk.hpp>
+#include <streamhost/sdk/tables.hpp>
 
 #include <cstdint>
 #include <span>
@@ -28,11 +29,7 @@ struct ConnSettings {
 };
 
 /// A "db.table" pattern; `*` matches any run of characters in its part.
-struct TablePattern {
-  std::string db;
-  std::string table;
-  bool matches(std::string_view d, std::string_view t) const;
-};
+using TablePattern = sdk::TablePattern;  ///< space is the database
 
 enum class SnapshotMode { kInitial, kNever };
 

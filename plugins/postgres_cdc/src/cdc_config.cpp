@@ -7,70 +7,9 @@
 namespace streamhost::pgcdc {
 namespace {
 
-bool globMatch(std::string_view pattern, std::string_view text) {
-  // Iterative '*' matching with one backtrack point.
-  size_t p = 0, t = 0, star = std::string_view::npos, mark = 0;
-  while (t < text.size()) {
-    if (p < pattern.size() && pattern[p] == '*') {
-      star = p++;
-      mark = t;
-    } else if (p < pattern.size() && pattern[p] == text[t]) {
-      ++p;
-      ++t;
-    } else if (star != std::string_view::npos) {
-      p = star + 1;
-      t = ++mark;
-    } else {
-      return false;
-    }
-  }
-  while (p < pattern.size() && pattern[p] == '*') {
-    ++p;
-  }
-  return p == pattern.size();
-}
-
-bool isPatternPart(std::string_view s) {
-  return !s.empty() && s.size() <= 63 && std::all_of(s.begin(), s.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '$' || c == '*';
-  });
-}
-
-std::vector<TablePattern> patterns(const sdk::Host& host, const char* key) {
-  std::vector<TablePattern> out;
-  auto json = host.configJson(key);
-  if (!json || *json == "null") {
-    return out;
-  }
-  auto items = sdk::parseJsonStringArray(*json);
-  if (!items) {
-    sdk::configError(key, "must be an array of \"schema.table\" strings");
-  }
-  for (size_t i = 0; i < items->size(); ++i) {
-    const std::string& item = (*items)[i];
-    size_t dot = item.find('.');
-    std::string field = std::string(key) + "[" + std::to_string(i) + "]";
-    if (dot == std::string::npos || !isPatternPart(item.substr(0, dot)) || !isPatternPart(item.substr(dot + 1))) {
-      sdk::configError(field, "'" + item + "' is not schema.table (letters, digits, _, $ and * only)");
-    }
-    out.push_back({item.substr(0, dot), item.substr(dot + 1)});
-  }
-  return out;
-}
-
-int64_t boundedInt(const sdk::Host& host, const char* key, int64_t fallback, int64_t lo, int64_t hi) {
-  int64_t v = host.configInt(key, fallback);
-  if (v < lo || v > hi) {
-    sdk::configError(key, "must be between " + std::to_string(lo) + " and " + std::to_string(hi));
-  }
-  return v;
-}
+constexpr sdk::TableNameRules kTableNames{"schema", 63, "", "letters, digits, _, $ and *"};
 
 }  // namespace
-
-bool TablePattern::matches(std::string_view s, std::string_view t) const {
-  return globMatch(schema, s) && globMatch(table, t);
-}
 
 std::string defaultSlotName(std::string_view stream_id) {
   std::string out = "streamhost_";
@@ -183,8 +122,8 @@ CdcConfig CdcConfig::fromHost(const sdk::Host& host, std::string_view stream_id)
                      "must be a PostgreSQL identifier: a letter or _, then letters, digits, _ or $ (at most 63)");
   }
   c.create_publication = host.configBool("create_publication", true);
-  c.include = patterns(host, "include_tables");
-  c.exclude = patterns(host, "exclude_tables");
+  c.include = sdk::tablePatterns(host, "include_tables", kTableNames);
+  c.exclude = sdk::tablePatterns(host, "exclude_tables", kTableNames);
   std::string mode = host.configString("snapshot_mode", "initial");
   if (mode == "initial") {
     c.snapshot_mode = SnapshotMode::kInitial;
@@ -193,20 +132,16 @@ CdcConfig CdcConfig::fromHost(const sdk::Host& host, std::string_view stream_id)
   } else {
     sdk::configError("snapshot_mode", "must be \"initial\" or \"never\"");
   }
-  c.heartbeat_interval_ms = boundedInt(host, "heartbeat_interval_ms", 10000, 0, 3600000);
-  c.max_batch_rows = boundedInt(host, "max_batch_rows", 4096, 1, 100000);
-  c.max_batch_bytes = boundedInt(host, "max_batch_bytes", 8 << 20, 1024, 256 << 20);
+  c.heartbeat_interval_ms = sdk::configIntBetween(host, "heartbeat_interval_ms", 10000, 0, 3600000);
+  c.max_batch_rows = sdk::configIntBetween(host, "max_batch_rows", 4096, 1, 100000);
+  c.max_batch_bytes = sdk::configIntBetween(host, "max_batch_bytes", 8 << 20, 1024, 256 << 20);
   c.max_transaction_memory_bytes =
-      boundedInt(host, "max_transaction_memory_bytes", 64 << 20, 0, int64_t{64} << 30);
+      sdk::configIntBetween(host, "max_transaction_memory_bytes", 64 << 20, 0, int64_t{64} << 30);
   return c;
 }
 
 bool CdcConfig::wants(std::string_view schema, std::string_view table) const {
-  auto hit = [&](const TablePattern& p) { return p.matches(schema, table); };
-  if (!include.empty() && std::none_of(include.begin(), include.end(), hit)) {
-    return false;
-  }
-  return std::none_of(exclude.begin(), exclude.end(), hit);
+  return sdk::tableWanted(include, exclude, schema, table);
 }
 
 std::span<const sh_config_key_t> cdcConfigKeys() {

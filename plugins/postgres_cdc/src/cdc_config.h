@@ -1,6 +1,7 @@
 #pragma once
 
 #include <streamhost/plugin_sdk.hpp>
+#include <streamhost/sdk/tables.hpp>
 
 #include <cstdint>
 #include <span>
@@ -27,11 +28,7 @@ struct ConnSettings {
 };
 
 /// A "schema.table" pattern; `*` matches any run of characters in its part.
-struct TablePattern {
-  std::string schema;
-  std::string table;
-  bool matches(std::string_view s, std::string_view t) const;
-};
+using TablePattern = sdk::TablePattern;  ///< space is the schema
 
 enum class SnapshotMode { kInitial, kNever };
 

@@ -136,9 +136,9 @@ TEST(CdcConfigTest, ReadsEveryKey) {
   EXPECT_EQ(c.publication, "MyPub");
   EXPECT_FALSE(c.create_publication);
   ASSERT_EQ(c.include.size(), 2u);
-  EXPECT_EQ(c.include[0].schema, "public");
+  EXPECT_EQ(c.include[0].space, "public");
   EXPECT_EQ(c.include[0].table, "*");
-  EXPECT_EQ(c.include[1].schema, "*");
+  EXPECT_EQ(c.include[1].space, "*");
   EXPECT_EQ(c.include[1].table, "orders");
   ASSERT_EQ(c.exclude.size(), 1u);
   EXPECT_EQ(c.exclude[0].table, "secret");
