@@ -12,6 +12,7 @@
 #include <sstream>
 #include <thread>
 
+#include "support/child_process.h"
 #include "support/free_port.h"
 
 namespace streamhost::testing {
@@ -19,59 +20,8 @@ namespace {
 
 constexpr int kPortAttempts = 6;
 constexpr size_t kLogTailChars = 12000;
-
-std::string readFile(const std::filesystem::path& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-std::string tail(const std::string& text, size_t n) {
-  return text.size() > n ? "..." + text.substr(text.size() - n) : text;
-}
-
-/// Starts `args` with output appended to `out_path`; returns the pid or -1.
-pid_t spawn(const std::vector<std::string>& args, const std::filesystem::path& out_path) {
-  std::vector<std::string> copy = args;
-  std::vector<char*> argv;
-  for (auto& s : copy) {
-    argv.push_back(s.data());
-  }
-  argv.push_back(nullptr);
-  int out_fd = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (out_fd < 0) {
-    return -1;
-  }
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    ::dup2(out_fd, STDOUT_FILENO);
-    ::dup2(out_fd, STDERR_FILENO);
-    ::setpgid(0, 0);  // a test's Ctrl-C must not reach the server before its destructor does
-    ::execv(argv[0], argv.data());
-    ::_exit(127);
-  }
-  ::close(out_fd);
-  return pid;
-}
-
-int waitExit(pid_t pid, std::chrono::milliseconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (true) {
-    int st = 0;
-    pid_t r = ::waitpid(pid, &st, WNOHANG);
-    if (r == pid) {
-      return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-    }
-    if (r < 0 && errno != EINTR) {
-      return -1;
-    }
-    if (std::chrono::steady_clock::now() >= deadline) {
-      return -2;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-}
+// A test's Ctrl-C must not reach the server before its destructor does.
+const SpawnOptions kOwnGroup{{}, true};
 
 }  // namespace
 
@@ -193,9 +143,9 @@ MariaDbServer::~MariaDbServer() {
   for (int attempt = 0; attempt < 3 && rc != 0; ++attempt) {
     std::error_code ec;
     std::filesystem::remove_all(dir_.path() / "data", ec);
-    pid_t pid = spawn({"/usr/bin/mariadb-install-db", "--defaults-file=" + cnf_.string(),
-                       "--auth-root-authentication-method=normal", "--skip-test-db"},
-                      out);
+    pid_t pid = spawnLogged({"/usr/bin/mariadb-install-db", "--defaults-file=" + cnf_.string(),
+                             "--auth-root-authentication-method=normal", "--skip-test-db"},
+                            out, kOwnGroup);
     rc = pid > 0 ? waitExit(pid, std::chrono::seconds(120)) : -1;
   }
   if (rc != 0) {
@@ -210,8 +160,8 @@ MariaDbServer::~MariaDbServer() {
 
 ::testing::AssertionResult MariaDbServer::startOnce(uint16_t port, bool& port_taken) {
   const size_t log_before = readFile(log_path_).size();
-  pid_ = spawn({"/usr/sbin/mariadbd", "--defaults-file=" + cnf_.string(), "--port=" + std::to_string(port)},
-               dir_.path() / "stdout.log");
+  pid_ = spawnLogged({"/usr/sbin/mariadbd", "--defaults-file=" + cnf_.string(), "--port=" + std::to_string(port)},
+                     dir_.path() / "stdout.log", kOwnGroup);
   if (pid_ < 0) {
     return ::testing::AssertionFailure() << "cannot start /usr/sbin/mariadbd";
   }

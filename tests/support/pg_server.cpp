@@ -1,4 +1,5 @@
 #include "support/pg_server.h"
+#include "support/child_process.h"
 #include "support/free_port.h"
 
 #include <arpa/inet.h>
@@ -39,48 +40,8 @@ int runAsPostgres(const std::vector<std::string>& args, const std::filesystem::p
                   const std::filesystem::path& out_path) {
   std::vector<std::string> full = {runuserPath(), "-u", "postgres", "--"};
   full.insert(full.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (auto& s : full) {
-    argv.push_back(s.data());
-  }
-  argv.push_back(nullptr);
-  int out_fd = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (out_fd < 0) {
-    return -1;
-  }
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    // Only async-signal-safe calls from here on; the tools need a readable cwd.
-    ::dup2(out_fd, STDOUT_FILENO);
-    ::dup2(out_fd, STDERR_FILENO);
-    if (::chdir(cwd.c_str()) != 0) {
-      ::_exit(126);
-    }
-    ::execv(argv[0], argv.data());
-    ::_exit(127);
-  }
-  ::close(out_fd);
-  if (pid < 0) {
-    return -1;
-  }
-  int wstatus = 0;
-  while (::waitpid(pid, &wstatus, 0) < 0) {
-    if (errno != EINTR) {
-      return -1;
-    }
-  }
-  return WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : -1;
-}
-
-std::string readFile(const std::filesystem::path& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-std::string tail(const std::string& text, size_t n) {
-  return text.size() > n ? "..." + text.substr(text.size() - n) : text;
+  // The tools need a readable cwd.
+  return waitExit(spawnLogged(full, out_path, SpawnOptions{cwd, false}));
 }
 
 }  // namespace
