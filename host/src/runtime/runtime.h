@@ -64,7 +64,6 @@ class Runtime {
   Result<runtime::PushOutcome> push(const std::string& stream_id, const plugins::PushRequest& request);
   runtime::IngestCounters& ingestCounters() { return ingest_counters_; }
 
-  std::chrono::milliseconds commandTimeout() const { return options_.command_timeout; }
 
  private:
   Result<plugins::ConnectorPtr> makeConnector(const StreamSpec& spec) const;
