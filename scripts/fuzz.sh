@@ -5,6 +5,7 @@
 # New inputs go to BUILD_DIR/corpus/<target> (the seeds in tests/fuzz/corpus
 # stay as they are); a crash leaves BUILD_DIR/crash-* and fails the script.
 # Prints one line per target: runs, coverage edges, corpus size.
+# FUZZ_TARGETS="fuzz_a fuzz_b" limits the run to those targets.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:?usage: fuzz.sh BUILD_DIR time|runs N}
@@ -22,6 +23,7 @@ status=0
 printf '%-20s %10s %8s %8s %s\n' target runs edges corpus result
 for src in tests/fuzz/fuzz_*.cpp; do
   target=$(basename "$src" .cpp)
+  if [ -n "${FUZZ_TARGETS:-}" ] && [[ " $FUZZ_TARGETS " != *" $target "* ]]; then continue; fi
   work="$build/corpus/$target"
   mkdir -p "$work"
   log="$build/$target.log"
