@@ -11,3 +11,5 @@ here=$(cd "$(dirname "$0")" && pwd)
 "$here/e2e_datagen_bench.sh" "$build"
 "$here/webhook_bench.sh" "$build"
 "$here/idle_connections_bench.sh" "$build"
+"$here/cdc_latency_bench.sh" "$build"
+"$here/memory_bench.sh" "$build"
