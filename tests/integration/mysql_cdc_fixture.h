@@ -227,6 +227,39 @@ class MysqlCdcTest : public ::testing::Test {
   MyTail tail() { return MyTail(api(), pipeline_); }
   std::string table(const std::string& t) const { return db_name_ + "." + t; }
 
+  /// Stops stream `id` once its dump has ended, and purges binlogs until the
+  /// file of its committed position is gone, which goes to `purged`.
+  ::testing::AssertionResult stopAndPurgeItsBinlog(const std::string& id, std::string* purged) {
+    if (HttpResponse r = api().post("/api/streams/" + id + "/stop"); r.status != 200) {
+      return ::testing::AssertionFailure() << r.describe();
+    }
+    // The server keeps files a binlog reader still reads: wait for the stopped stream's dump to end.
+    if (!pollUntil(
+        [&] {
+          return my().scalar("SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE COMMAND LIKE 'Binlog Dump%'") ==
+                 "0";
+        },
+        5s)) {
+      return ::testing::AssertionFailure() << "stop must end the server's binlog dump";
+    }
+    // PURGE keeps a file until the binlog checkpoint moved past it: flush and purge until it is gone.
+    const std::string offset = attributes(id)["committed_offset"].str();
+    const std::string file = offset.substr(0, offset.find(':'));
+    if (!pollUntil(
+        [&] {
+          my().exec("FLUSH BINARY LOGS");
+          auto end = my().query("SHOW MASTER STATUS");
+          my().exec("PURGE BINARY LOGS TO '" + (end.empty() ? std::string() : end[0][0].value_or("")) + "'");
+          auto logs = my().query("SHOW BINARY LOGS");
+          return !logs.empty() && logs[0][0].value_or("") > file;
+        },
+        20s, 200ms)) {
+      return ::testing::AssertionFailure() << file << " was not purged";
+    }
+    *purged = file;
+    return ::testing::AssertionSuccess();
+  }
+
   ::testing::AssertionResult waitForErrorMentioning(const std::string& id, const std::string& needle,
                                                     std::chrono::milliseconds timeout = std::chrono::seconds(30)) {
     Json last;

@@ -14,7 +14,64 @@ std::optional<uint64_t> number(std::string_view s) {
   return v;
 }
 
+// The domain of one "domain-server-seq" entry, or nullopt.
+std::optional<uint64_t> domainOf(std::string_view gtid) {
+  size_t a = gtid.find('-');
+  size_t b = a == std::string_view::npos ? a : gtid.find('-', a + 1);
+  if (b == std::string_view::npos || !number(gtid.substr(a + 1, b - a - 1)) || !number(gtid.substr(b + 1))) {
+    return std::nullopt;
+  }
+  return number(gtid.substr(0, a));
+}
+
 }  // namespace
+
+bool isMariaGtidState(std::string_view state) {
+  if (state.empty()) {
+    return false;
+  }
+  while (true) {
+    size_t comma = state.find(',');
+    if (!domainOf(state.substr(0, comma))) {
+      return false;
+    }
+    if (comma == std::string_view::npos) {
+      return true;
+    }
+    state.remove_prefix(comma + 1);
+  }
+}
+
+std::string withMariaGtid(std::string_view state, std::string_view gtid) {
+  auto domain = domainOf(gtid);
+  if (!domain || !isMariaGtidState(state)) {
+    return std::string(gtid);
+  }
+  std::string out;
+  bool placed = false;
+  auto put = [&](std::string_view entry) {
+    out += out.empty() ? "" : ",";
+    out += entry;
+  };
+  while (!state.empty()) {
+    size_t comma = state.find(',');
+    std::string_view entry = state.substr(0, comma);
+    state = comma == std::string_view::npos ? std::string_view() : state.substr(comma + 1);
+    uint64_t d = *domainOf(entry);
+    if (!placed && d >= *domain) {
+      put(gtid);
+      placed = true;
+      if (d == *domain) {
+        continue;
+      }
+    }
+    put(entry);
+  }
+  if (!placed) {
+    put(gtid);
+  }
+  return out;
+}
 
 std::string BinlogOffset::encode() const {
   switch (kind) {

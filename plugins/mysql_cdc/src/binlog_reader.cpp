@@ -27,13 +27,25 @@ BinlogReader::BinlogReader(const ConnSettings& settings, const BinlogStart& star
   if (start.heartbeat_ms > 0) {
     s.exec("SET @master_heartbeat_period = " + std::to_string(start.heartbeat_ms * 1000000), "setting the heartbeat");
   }
+  if (!start.gtid_state.empty()) {
+    // Checked by isMariaGtidState (digits, '-' and ','), so it needs no escaping.
+    s.exec("SET @slave_connect_state = '" + start.gtid_state + "'", "setting the GTID position");
+    s.exec("SET @slave_gtid_strict_mode = 1", "setting the GTID position");
+    s.exec("SET @slave_gtid_ignore_duplicates = 0", "setting the GTID position");
+  }
   rpl_ = mariadb_rpl_init(s.raw());
   if (rpl_ == nullptr) {
     throw sdk::Error(SH_ERR_INTERNAL, "mariadb_rpl_init failed");
   }
   unsigned long pos = static_cast<unsigned long>(start.pos);
-  mariadb_rpl_optionsv(rpl_, MARIADB_RPL_FILENAME, start.file.c_str(), start.file.size());
-  mariadb_rpl_optionsv(rpl_, MARIADB_RPL_START, pos);
+  if (start.gtid_state.empty()) {
+    mariadb_rpl_optionsv(rpl_, MARIADB_RPL_FILENAME, start.file.c_str(), start.file.size());
+    mariadb_rpl_optionsv(rpl_, MARIADB_RPL_START, pos);
+  } else {
+    gtid_state_ = start.gtid_state;
+    mariadb_rpl_optionsv(rpl_, MARIADB_RPL_FILENAME, "", size_t{0});
+    mariadb_rpl_optionsv(rpl_, MARIADB_RPL_START, 4UL);
+  }
   mariadb_rpl_optionsv(rpl_, MARIADB_RPL_SERVER_ID, start.server_id);
   mariadb_rpl_optionsv(rpl_, MARIADB_RPL_FLAGS, 0);
   if (mariadb_rpl_open(rpl_) != 0) {
@@ -42,7 +54,9 @@ BinlogReader::BinlogReader(const ConnSettings& settings, const BinlogStart& star
     mariadb_rpl_close(rpl_);
     rpl_ = nullptr;
     throw sdk::Error(isTransientError(code) ? SH_ERR_TRANSIENT : SH_ERR_FATAL,
-                     "the server refused the binlog stream from " + start.file + ":" + std::to_string(start.pos) +
+                     "the server refused the binlog stream from " +
+                         (start.gtid_state.empty() ? start.file + ":" + std::to_string(start.pos)
+                                                   : "GTID position " + start.gtid_state) +
                          ": " + msg);
   }
   thread_ = std::thread([this] { run(); });
@@ -83,7 +97,13 @@ void BinlogReader::run() {
       unsigned int code = mysql_errno(m);
       std::string msg = mysql_error(m);
       // Connector/C frees the event it was handed when a fetch fails.
-      if (code == 1236) {
+      if (code == 1236 && !gtid_state_.empty()) {
+        fail(sdk::Error(SH_ERR_FATAL, "the binlog after GTID position " + gtid_state_ +
+                                          " was purged from the server (" + msg +
+                                          "), so the changes since then are lost to this stream; reset the "
+                                          "stream's offset or recreate it with snapshot_mode initial to take a new "
+                                          "snapshot"));
+      } else if (code == 1236) {
         fail(sdk::Error(SH_ERR_FATAL, "the server cannot send the binlog this stream needs (" + msg +
                                           "): the file was probably purged, so the changes since the stream's "
                                           "position are lost to it; recreate the stream with snapshot_mode initial "

@@ -23,6 +23,9 @@ struct BinlogStart {
   uint64_t pos = 4;
   uint32_t server_id = 0;
   int64_t heartbeat_ms = 0;
+  /// MariaDB only: when set, the stream starts after this GTID position
+  /// (@slave_connect_state) and `file`/`pos` are not sent.
+  std::string gtid_state;
 };
 
 /// The server's binlog stream through Connector/C's replication API
@@ -56,6 +59,7 @@ class BinlogReader {
   bool checksummed_ = false;
   unsigned long connection_id_ = 0;
   std::string file_;
+  std::string gtid_state_;
 
   std::mutex mu_;
   std::condition_variable readable_;

@@ -135,7 +135,14 @@ void MysqlCdcSource::startConnected(const BinlogOffset& resume) {
   charsets_.load(admin());
   if (resume.kind == BinlogOffset::Kind::kStream) {
     auto logs = binaryLogs(admin());
-    if (std::none_of(logs.begin(), logs.end(), [&](const auto& l) { return l.first == resume.file; })) {
+    bool file_gone = std::none_of(logs.begin(), logs.end(), [&](const auto& l) { return l.first == resume.file; });
+    std::string by_gtid;
+    if (file_gone && admin().isMariaDb() && isMariaGtidState(resume.gtid)) {
+      // Nothing may be lost yet: the server knows whether its binlogs still
+      // hold every transaction after this GTID position, and refuses if not.
+      by_gtid = resume.gtid;
+      host().info("binlog file " + resume.file + " is not on the server; resuming by GTID position " + by_gtid);
+    } else if (file_gone) {
       throw sdk::Error(SH_ERR_FATAL,
                        "binlog file " + resume.file + " that this stream needs (position " + resume.file + ":" +
                            std::to_string(resume.pos) + ") was purged from the server" +
@@ -148,7 +155,7 @@ void MysqlCdcSource::startConnected(const BinlogOffset& resume) {
     last_gtid_ = resume.gtid;
     skip_rows_ = resume.rows;
     acked_ = resume;
-    startStreaming(resume.file, resume.pos);
+    startStreaming(resume.file, resume.pos, by_gtid);
     return;
   }
   if (config_.snapshot_mode == SnapshotMode::kInitial) {
@@ -161,12 +168,13 @@ void MysqlCdcSource::startConnected(const BinlogOffset& resume) {
   pushCheckpoint(end.file, end.pos);
 }
 
-void MysqlCdcSource::startStreaming(const std::string& file, uint64_t pos) {
-  BinlogStart s{file, pos, config_.server_id, config_.heartbeat_interval_ms};
+void MysqlCdcSource::startStreaming(const std::string& file, uint64_t pos, const std::string& gtid_state) {
+  BinlogStart s{file, pos, config_.server_id, config_.heartbeat_interval_ms, gtid_state};
   reader_ = std::make_unique<BinlogReader>(settings_, s);
   checksummed_ = reader_->checksummed();
   file_ = file;
-  host().info("streaming the binlog from " + file + ":" + std::to_string(pos) + " as replica " +
+  host().info("streaming the binlog from " +
+              (gtid_state.empty() ? file + ":" + std::to_string(pos) : "GTID position " + gtid_state) + " as replica " +
               std::to_string(config_.server_id) + (checksummed_ ? " (CRC32 checked)" : " (no checksums)"));
 }
 

@@ -80,7 +80,7 @@ class MysqlCdcSource final : public sdk::Source {
 
   void resetState();
   void startConnected(const BinlogOffset& resume);
-  void startStreaming(const std::string& file, uint64_t pos);
+  void startStreaming(const std::string& file, uint64_t pos, const std::string& gtid_state = {});
   bool drain(sdk::Sink& sink, Budget& budget);
   void pushCheckpoint(const std::string& file, uint64_t pos);
   void handleEvent(std::string_view raw);

@@ -145,7 +145,7 @@ void MysqlCdcSource::beginTxn(uint64_t start, const std::string& gtid) {
 void MysqlCdcSource::endTxn(uint64_t next_pos) {
   in_txn_ = false;
   if (!txn_gtid_.empty()) {
-    last_gtid_ = txn_gtid_;
+    last_gtid_ = txn_maria_ ? withMariaGtid(last_gtid_, txn_gtid_) : txn_gtid_;
   }
   txn_gtid_.clear();
   skip_rows_ = 0;  // only the first transaction after the resume position was partly delivered

@@ -83,6 +83,27 @@ TEST(BinlogOffsetTest, RefusesWhatItDidNotWrite) {
   }
 }
 
+TEST(GtidStateTest, KeepsTheLastTransactionOfEachDomainInDomainOrder) {
+  EXPECT_EQ(withMariaGtid("", "0-1-5"), "0-1-5");
+  EXPECT_EQ(withMariaGtid("0-1-5", "0-1-6"), "0-1-6");
+  EXPECT_EQ(withMariaGtid("0-1-6", "2-3-1"), "0-1-6,2-3-1");
+  EXPECT_EQ(withMariaGtid("0-1-6,2-3-1", "1-9-4"), "0-1-6,1-9-4,2-3-1");
+  EXPECT_EQ(withMariaGtid("0-1-6,1-9-4,2-3-1", "1-2-5"), "0-1-6,1-2-5,2-3-1");
+  EXPECT_EQ(withMariaGtid("1-2-5", "0-1-7"), "0-1-7,1-2-5");
+  // A MySQL GTID is not a MariaDB position: the new one replaces it.
+  EXPECT_EQ(withMariaGtid("3E11FA47-71CA-11E1-9E33-C80AA9429562:23", "0-1-1"), "0-1-1");
+}
+
+TEST(GtidStateTest, OnlyDigitTriplesAreAMariaDbPosition) {
+  for (std::string ok : {"0-1-5", "0-1-6,2-3-1", "4294967295-4294967295-18446744073709551615"}) {
+    EXPECT_TRUE(isMariaGtidState(ok)) << ok;
+  }
+  for (std::string bad : {"", "0-1", "0-1-", "a-1-2", "0-1-2,", ",0-1-2", "0-1-2;x", "0-1-2' OR '1",
+                          "3E11FA47-71CA-11E1-9E33-C80AA9429562:23"}) {
+    EXPECT_FALSE(isMariaGtidState(bad)) << bad;
+  }
+}
+
 TEST(LabelsTest, EnumAndSetLabelsWithQuotes) {
   EXPECT_EQ(parseLabels("enum('a','it''s','x,y')"), (std::vector<std::string>{"a", "it's", "x,y"}));
   EXPECT_EQ(parseLabels("set('')"), (std::vector<std::string>{""}));
