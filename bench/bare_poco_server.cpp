@@ -1,5 +1,8 @@
 // The ceiling for the API benchmark: a Poco HTTPServer whose one handler
 // answers a fixed JSON body, on the same thread settings as streamhostd.
+// Usage: bare_poco_server [PORT] [BODY_FILE]; the body is the file's content
+// when given (so a list page can be compared with the same bytes), else a
+// small object.
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
 #include <Poco/Net/HTTPServer.h>
@@ -10,11 +13,15 @@
 
 #include <csignal>
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
+#include <iterator>
 #include <istream>
 #include <string>
 
 namespace {
+
+std::string g_body = R"({"data":{"id":"x","type":"bench","attributes":{}}})";
 
 class Handler : public Poco::Net::HTTPRequestHandler {
  public:
@@ -24,10 +31,9 @@ class Handler : public Poco::Net::HTTPRequestHandler {
     while (req.stream().read(buf, sizeof buf) || req.stream().gcount() > 0) {
       body.append(buf, static_cast<size_t>(req.stream().gcount()));
     }
-    static const std::string kBody = R"({"data":{"id":"x","type":"bench","attributes":{}}})";
     resp.setContentType("application/json");
-    resp.setContentLength64(static_cast<Poco::Int64>(kBody.size()));
-    resp.send() << kBody;
+    resp.setContentLength64(static_cast<Poco::Int64>(g_body.size()));
+    resp.send() << g_body;
   }
 };
 
@@ -42,6 +48,14 @@ class Factory : public Poco::Net::HTTPRequestHandlerFactory {
 
 int main(int argc, char** argv) {
   uint16_t port = argc > 1 ? static_cast<uint16_t>(std::atoi(argv[1])) : 18999;
+  if (argc > 2) {
+    std::ifstream in(argv[2], std::ios::binary);
+    if (!in) {
+      std::cerr << "cannot read " << argv[2] << "\n";
+      return 1;
+    }
+    g_body.assign(std::istreambuf_iterator<char>(in), {});
+  }
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGTERM);
