@@ -9,15 +9,15 @@
 # table shows what the delay trades: it lets one fsync cover more batches when
 # the disk is the limit, and adds up to that many ms to every record.
 # Usage: bench/cdc_latency_bench.sh [build-dir] [seconds]
-# Env: RATES ("10000 40000" rows/s), DELAYS ("0 2 5" ms), TX_ROWS (20), PORT (18497), PG_PORT (18498)
+# Env: RATES ("10000 40000" rows/s), DELAYS ("0 2 5" ms), TX_ROWS (20), PORT (18503), PG_PORT (18504)
 set -euo pipefail
 build=${1:-build-bench}
 secs=${2:-15}
 rates=${RATES:-10000 40000}
 delays=${DELAYS:-0 2 5}
 tx_rows=${TX_ROWS:-20}
-port=${PORT:-18497}
-pg_port=${PG_PORT:-18498}
+port=${PORT:-18503}
+pg_port=${PG_PORT:-18504}
 daemon="$build/host/streamhostd"
 plugins="$build/plugins"
 reader="$build/bench/latency_reader"
