@@ -386,7 +386,7 @@ TEST_F(PostgresCdcSlowSnapshotTest, ALostSnapshotConnectionResumesTheSnapshot) {
   std::string id = startSnapshotStream("snapc_slot");
   ASSERT_TRUE(waitForHead(api(), pipeline_, 5000, 60s));
   ASSERT_TRUE(db_.exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() "
-                       "AND query LIKE 'FETCH FORWARD%' AND pid <> pg_backend_pid()"));
+                       "AND query LIKE 'COPY (SELECT%' AND pid <> pg_backend_pid()"));
   std::map<int64_t, int> seen;
   ASSERT_TRUE(pollUntil(
       [&] {

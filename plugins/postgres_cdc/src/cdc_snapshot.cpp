@@ -3,12 +3,11 @@
 
 #include "cdc_source.h"
 #include "change_encoder.h"
+#include "copy_text.h"
 #include "server_admin.h"
 
 namespace streamhost::pgcdc {
 namespace {
-
-constexpr const char* kCursor = "streamhost_snapshot";
 
 std::string qualified(const std::pair<std::string, std::string>& t) {
   return quoteIdent(t.first) + "." + quoteIdent(t.second);
@@ -67,7 +66,7 @@ void CdcSource::snapshotStep(int64_t rows) {
   while (s.table < s.tables.size()) {
     const auto& table = s.tables[s.table];
     std::string name = qualified(table);
-    if (!s.cursor_open) {
+    if (!s.copy_open) {
       ServerAdmin sa(conn);
       s.relation = Relation();
       s.relation.schema = table.first;
@@ -101,66 +100,78 @@ void CdcSource::snapshotStep(int64_t rows) {
           after += (k == 0 ? "" : ", ") + quoteLiteral(s.resume_key[k]);
         }
       }
-      std::string sql = "DECLARE " + std::string(kCursor) + " NO SCROLL CURSOR FOR SELECT " + select + " FROM " + name;
+      std::string query = "SELECT " + select + " FROM " + name;
       if (!key.empty() && s.resume_key.size() == key.size()) {
-        sql += " WHERE (" + order + ") > (" + after + ")";
+        query += " WHERE (" + order + ") > (" + after + ")";
       }
       if (!key.empty()) {
-        sql += " ORDER BY " + order;
+        query += " ORDER BY " + order;
       }
       s.resume_key.clear();
-      conn.exec(sql, "reading " + name);
-      s.cursor_open = true;
-      s.rows_table = 0;
-    }
-    PgResultPtr r;
-    try {
-      r = conn.exec("FETCH FORWARD " + std::to_string(std::max<int64_t>(rows, 1)) + " FROM " + kCursor,
-                    "reading " + name);
-    } catch (const sdk::Error& e) {
-      if (!conn.ok()) {
-        throw sdk::Error(SH_ERR_TRANSIENT, std::string(e.what()) + "; the snapshot resumes after the last delivered row");
-      }
-      throw;
-    }
-    int n = PQntuples(r.get());
-    if (n == 0) {
-      conn.exec(std::string("CLOSE ") + kCursor, "reading " + name);
-      s.cursor_open = false;
-      host().info("snapshot of " + table.first + "." + table.second + " done: " + std::to_string(s.rows_table) +
-                  " rows");
-      ++s.table;
-      continue;
-    }
-    int ncols = std::min(PQnfields(r.get()), static_cast<int>(s.relation.columns.size()));
-    for (int c = 0; c < ncols; ++c) {
-      s.relation.columns[static_cast<size_t>(c)].type_oid = PQftype(r.get(), c);
-    }
-    Tuple tuple(static_cast<size_t>(ncols));
-    SourceInfo src{s.consistent, std::nullopt, s.started_ms, true};
-    for (int i = 0; i < n; ++i) {
+      s.what = "reading " + name;
+      // COPY streams rows without a round trip per batch, but its text does
+      // not carry the column types: the same query with no rows does.
+      PgResultPtr shape = conn.exec(query + " LIMIT 0", s.what);
+      int ncols = std::min(PQnfields(shape.get()), static_cast<int>(s.relation.columns.size()));
       for (int c = 0; c < ncols; ++c) {
-        Datum& d = tuple[static_cast<size_t>(c)];
-        d.kind = PQgetisnull(r.get(), i, c) ? 'n' : 't';
-        d.text = std::string_view(PQgetvalue(r.get(), i, c), static_cast<size_t>(PQgetlength(r.get(), i, c)));
+        s.relation.columns[static_cast<size_t>(c)].type_oid = PQftype(shape.get(), c);
+      }
+      conn.copyOut("COPY (" + query + ") TO STDOUT", s.what);
+      s.copy_open = true;
+      s.rows_table = 0;
+      s.tuple.assign(s.relation.columns.size(), Datum{});
+      s.offset_prefix = Offset::snapshotPrefix(s.consistent, table.first, table.second);
+    }
+    const SourceInfo src{s.consistent, std::nullopt, s.started_ms, true};
+    const int64_t want = std::max<int64_t>(rows, 1);
+    int64_t n = 0;
+    while (n < want) {
+      std::optional<std::string_view> row;
+      try {
+        row = conn.copyRow(s.what);
+      } catch (const sdk::Error& e) {
+        if (!conn.ok()) {
+          throw sdk::Error(SH_ERR_TRANSIENT,
+                           std::string(e.what()) + "; the snapshot resumes after the last delivered row");
+        }
+        throw;
+      }
+      if (!row) {
+        s.copy_open = false;
+        host().info("snapshot of " + table.first + "." + table.second + " done: " +
+                    std::to_string(s.rows_table + n) + " rows");
+        break;
+      }
+      if (!splitCopyRow(*row, s.scratch, s.tuple)) {
+        throw sdk::Error(SH_ERR_INTERNAL, "the COPY of " + name + " sent a row of another shape than its " +
+                                              std::to_string(s.tuple.size()) + " columns");
       }
       Pending& p = out_.emplace_back();
       p.value.reserve(value_hint_);
-      encodeChange(Change{'r', &s.relation, nullptr, false, &tuple}, src, now_ms_, p.key, p.value);
+      encodeChange(Change{'r', &s.relation, nullptr, false, &s.tuple}, src, now_ms_, p.key, p.value);
       value_hint_ = p.value.size() + 64;
       p.op = 'r';
       p.ts_ms = s.started_ms;
       p.offset.kind = Offset::Kind::kSnapshot;
-      std::vector<std::string> key_text;
+      std::string& pos = p.offset.snapshot_pos;
+      pos.reserve(s.offset_prefix.size() + 32);
+      pos = s.offset_prefix;
       for (int c : s.key_cols) {
-        key_text.emplace_back(PQgetvalue(r.get(), i, c), static_cast<size_t>(PQgetlength(r.get(), i, c)));
+        pos += ',';
+        sdk::appendJsonQuoted(pos, s.tuple[static_cast<size_t>(c)].text);
       }
-      p.offset.snapshot_pos = Offset::snapshotPosition(s.consistent, table.first, table.second, key_text);
+      pos += ']';
+      ++n;
     }
     s.rows_table += n;
     s.rows_total += n;
-    host().gauge("snapshot_rows", static_cast<double>(s.rows_total));
-    return;
+    if (!s.copy_open) {
+      ++s.table;
+    }
+    if (n > 0) {
+      host().gauge("snapshot_rows", static_cast<double>(s.rows_total));
+      return;
+    }
   }
   conn.exec("COMMIT", "finishing the snapshot");
   host().info("snapshot finished: " + std::to_string(s.rows_total) + " rows from " + std::to_string(s.tables.size()) +

@@ -268,7 +268,11 @@ void CdcSource::poll(sdk::Sink& sink, uint32_t max_records, int32_t timeout_ms) 
 
 void CdcSource::refreshWalEnd() {
   // The walEnd of replication messages is how far the walsender has decoded,
-  // not the server's WAL position, so lag asks the server.
+  // not the server's WAL position, so lag asks the server. Not while the
+  // snapshot's COPY holds the connection: lag means little before streaming.
+  if (admin_ && admin_->copying()) {
+    return;
+  }
   auto lsn = admin().scalar("SELECT pg_current_wal_lsn()", {}, "reading the WAL position");
   server_wal_end_ = std::max(server_wal_end_, parseLsn(lsn.value_or("")).value_or(0));
 }

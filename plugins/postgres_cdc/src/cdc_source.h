@@ -75,8 +75,12 @@ class CdcSource final : public sdk::Source, private DecoderEvents {
   struct Snapshot {
     std::vector<std::pair<std::string, std::string>> tables;
     size_t table = 0;
-    bool cursor_open = false;
+    bool copy_open = false;  ///< the current table's COPY is running on `conn`
     Relation relation;
+    Tuple tuple;            ///< the row being read, viewing the COPY row and `scratch`
+    std::string scratch;
+    std::string what;       ///< "reading <table>", for errors
+    std::string offset_prefix;  ///< Offset::snapshotPrefix of the current table
     Lsn consistent = 0;
     int64_t started_ms = 0;
     int64_t rows_table = 0;

@@ -102,14 +102,19 @@ std::optional<Offset> Offset::parse(std::string_view text) {
   return o;
 }
 
-std::string Offset::snapshotPosition(Lsn consistent, const std::string& schema, const std::string& table,
-                                     const std::vector<std::string>& key) {
+std::string Offset::snapshotPrefix(Lsn consistent, const std::string& schema, const std::string& table) {
   std::string out = "[";
   sdk::appendJsonQuoted(out, formatLsn(consistent));
   out += ',';
   sdk::appendJsonQuoted(out, schema);
   out += ',';
   sdk::appendJsonQuoted(out, table);
+  return out;
+}
+
+std::string Offset::snapshotPosition(Lsn consistent, const std::string& schema, const std::string& table,
+                                     const std::vector<std::string>& key) {
+  std::string out = snapshotPrefix(consistent, schema, table);
   for (const auto& k : key) {
     out += ',';
     sdk::appendJsonQuoted(out, k);

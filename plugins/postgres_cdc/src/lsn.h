@@ -35,6 +35,8 @@ struct Offset {
   std::string snapshot_pos;
 
   /// The position a snapshot row carries (see above).
+  /// snapshotPosition up to its keys: append `,"<key>"` for each and then `]`.
+  static std::string snapshotPrefix(Lsn consistent, const std::string& schema, const std::string& table);
   static std::string snapshotPosition(Lsn consistent, const std::string& schema, const std::string& table,
                                       const std::vector<std::string>& key);
   /// Parsed snapshot_pos: nullopt for a bare "snapshot".

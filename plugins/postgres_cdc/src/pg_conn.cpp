@@ -196,6 +196,37 @@ PgResultPtr PgConn::execParams(const std::string& sql, const std::vector<std::st
   raise(r.get(), what);
 }
 
+void PgConn::copyOut(const std::string& sql, std::string_view what) {
+  PgResultPtr r(PQexec(conn_.get(), sql.c_str()));
+  if (!r || PQresultStatus(r.get()) != PGRES_COPY_OUT) {
+    raise(r.get(), what);
+  }
+  copying_ = true;
+}
+
+std::optional<std::string_view> PgConn::copyRow(std::string_view what) {
+  copy_row_.reset();
+  char* buf = nullptr;
+  int n = PQgetCopyData(conn_.get(), &buf, 0);
+  if (n >= 0) {
+    copy_row_.reset(buf);
+    return std::string_view(buf, static_cast<size_t>(n));
+  }
+  copying_ = false;
+  if (n == -2) {
+    raise(nullptr, what);
+  }
+  // The COPY ended: its own result says whether it ended well.
+  PgResultPtr r(PQgetResult(conn_.get()));
+  ExecStatusType st = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
+  while (PgResultPtr more{PQgetResult(conn_.get())}) {
+  }
+  if (st != PGRES_COMMAND_OK) {
+    raise(r.get(), what);
+  }
+  return std::nullopt;
+}
+
 std::optional<std::string> PgConn::scalar(const std::string& sql, const std::vector<std::string>& params,
                                           std::string_view what) {
   PgResultPtr r = execParams(sql, params, what);

@@ -42,6 +42,14 @@ class PgConn {
   std::optional<std::string> scalar(const std::string& sql, const std::vector<std::string>& params,
                                     std::string_view what);
 
+  /// Starts `COPY ... TO STDOUT`; throws unless the server began sending rows.
+  void copyOut(const std::string& sql, std::string_view what);
+  /// The next row of the running COPY TO STDOUT, valid until the next call;
+  /// nullopt once the COPY has ended well. A failure throws.
+  std::optional<std::string_view> copyRow(std::string_view what);
+  /// Whether a COPY TO STDOUT is running (the connection takes no other command).
+  bool copying() const { return copying_; }
+
   /// Throws the sdk::Error a failed result (or a broken connection) stands for.
   [[noreturn]] void raise(const PGresult* result, std::string_view what) const;
 
@@ -52,6 +60,11 @@ class PgConn {
  private:
   ConnSettings settings_;
   std::unique_ptr<PGconn, PgConnCloser> conn_;
+  struct CopyBufferFree {
+    void operator()(char* p) const { PQfreemem(p); }
+  };
+  std::unique_ptr<char, CopyBufferFree> copy_row_;
+  bool copying_ = false;
 };
 
 /// The SQLSTATE of a result ("" when none).
