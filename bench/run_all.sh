@@ -6,6 +6,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 "$build/bench/journal_bench"
 "$here/api_bench.sh" "$build"
 "$here/pg_cdc_bench.sh" "$build"
+"$here/pg_snapshot_bench.sh" "$build"
 "$here/kafka_bench.sh" "$build"
 "$here/mysql_cdc_bench.sh" "$build"
 "$here/e2e_datagen_bench.sh" "$build"

@@ -229,9 +229,14 @@ class MysqlCdcTest : public ::testing::Test {
 
   /// Stops stream `id` once its dump has ended, and purges binlogs until the
   /// file of its committed position is gone, which goes to `purged`.
-  ::testing::AssertionResult stopAndPurgeItsBinlog(const std::string& id, std::string* purged) {
+  /// `while_stopped` runs after the stop, before the purge.
+  ::testing::AssertionResult stopAndPurgeItsBinlog(const std::string& id, std::string* purged,
+                                                   const std::function<void()>& while_stopped = {}) {
     if (HttpResponse r = api().post("/api/streams/" + id + "/stop"); r.status != 200) {
       return ::testing::AssertionFailure() << r.describe();
+    }
+    if (while_stopped) {
+      while_stopped();
     }
     // The server keeps files a binlog reader still reads: wait for the stopped stream's dump to end.
     if (!pollUntil(

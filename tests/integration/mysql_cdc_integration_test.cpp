@@ -428,9 +428,8 @@ TEST_F(MysqlCdcTest, APurgedBinlogIsAnErrorSayingWhatWasLostAndHowToResnapshot) 
   ASSERT_TRUE(tl.waitForRow(table("p"), 1));
   ASSERT_TRUE(pollUntil([&] { return attributes(id)["committed_offset"].str().find(';') != std::string::npos; }, 10s));
   // Written while the stream is stopped, then purged: lost to the stream.
-  ASSERT_TRUE(db_.exec("INSERT INTO p VALUES (2)"));
   std::string purged;
-  ASSERT_TRUE(stopAndPurgeItsBinlog(id, &purged));
+  ASSERT_TRUE(stopAndPurgeItsBinlog(id, &purged, [&] { ASSERT_TRUE(db_.exec("INSERT INTO p VALUES (2)")); }));
   ASSERT_EQ(api().post("/api/streams/" + id + "/start").status, 200);
   EXPECT_TRUE(waitForErrorMentioning(id, "was purged"));
   EXPECT_NE(attributes(id)["last_error"].str().find("snapshot_mode initial"), std::string::npos);
