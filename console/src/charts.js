@@ -17,7 +17,8 @@ export function sparkline(container, xs, ys) {
     cursor: { show: false },
     select: { show: false },
     axes: [{ show: false }, { show: false }],
-    scales: { x: { time: false }, y: { range: (u, min, max) => [0, Math.max(1, max)] } },
+    // A little room below zero keeps an idle stream's flat line visible.
+    scales: { x: { time: false }, y: { range: (u, min, max) => [-Math.max(1, max) * 0.08, Math.max(1, max) * 1.08] } },
     series: [{}, { stroke: ACCENT, width: 1.5, fill: 'rgba(37,99,235,0.12)', points: { show: false } }],
   };
   const plot = new uPlot(opts, [xs, ys], container);
@@ -28,7 +29,9 @@ export function sparkline(container, xs, ys) {
 }
 
 /// A titled time series: `xs` in seconds since the epoch.
-export function timeChart(container, title, unit, color = ACCENT) {
+const COUNT_INCRS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1e3, 2e3, 5e3, 1e4, 2e4, 5e4, 1e5, 1e6, 1e7];
+
+export function timeChart(container, title, unit, color = ACCENT, { integer = false } = {}) {
   let ro = null;
   const opts = {
     title,
@@ -36,7 +39,7 @@ export function timeChart(container, title, unit, color = ACCENT) {
     height: 180,
     cursor: { drag: { x: false, y: false } },
     scales: { y: { range: (u, min, max) => [0, max > 0 ? max * 1.1 : 1] } },
-    axes: [{}, { size: 60, values: (u, vals) => vals.map((v) => fmtAxis(v, unit)) }],
+    axes: [{}, { size: 60, values: (u, vals) => vals.map((v) => fmtAxis(v, unit)), ...(integer ? { incrs: COUNT_INCRS } : {}) }],
     series: [{}, { label: unit, stroke: color, width: 2, fill: color + '22', points: { show: false } }],
   };
   container.setAttribute('role', 'img');
@@ -47,7 +50,10 @@ export function timeChart(container, title, unit, color = ACCENT) {
   }
   return {
     plot,
-    update(xs, ys) {
+    update(xs, ys, label) {
+      if (label && plot.series[1].label !== label) {
+        plot.series[1].label = label;
+      }
       plot.setData([xs, ys]);
       // How many buckets hold something: lets tests and screen readers tell an empty chart.
       container.dataset.points = String(ys.filter((y) => y > 0).length);

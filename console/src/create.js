@@ -4,6 +4,15 @@
 import { api, ApiError } from './api.js';
 import { h, clear, errorBox, go } from './ui.js';
 
+/// Servers before the fix sent scalar defaults as their JSON text ("1000").
+function normalize(key) {
+  let d = key.default;
+  if (typeof d === 'string' && (key.type !== 'string' || d.startsWith('"'))) {
+    try { d = JSON.parse(d); } catch { /* keep the text */ }
+  }
+  return { ...key, default: d };
+}
+
 function inputFor(key, id) {
   const common = { id, name: key.name, 'aria-describedby': `${id}-help ${id}-err`, required: key.required };
   const def = key.default;
@@ -77,7 +86,7 @@ export async function createStream(main, ctx) {
       matching.map((c) => h('option', { value: c.id, text: `${c.attributes.name} (${c.attributes.type})` })));
       connWrap.append(field('Connection', connSel, `A connection of type ${t.connection_type}.`, !!t.capabilities.needs_connection));
     }
-    controls = t.config_keys.map((k) => ({ key: k, el: inputFor(k, `f-config-${k.name}`) }));
+    controls = t.config_keys.map(normalize).map((k) => ({ key: k, el: inputFor(k, `f-config-${k.name}`) }));
     clear(configWrap, h('legend', { text: `${t.name} settings` }),
       controls.length ? null : h('p', { class: 'muted', text: 'This source type has no settings.' }),
       controls.map(({ key, el }) => field(key.name, el,

@@ -21,11 +21,13 @@ export async function pipelineList(main, ctx, signal) {
         : h('tr', {}, h('td', { colspan: 5, class: 'muted', text: 'No pipeline yet.' }))))));
 }
 
+const streamNames = new Map();
+
 function eventRow(e) {
   return h('article', { class: 'event', dataset: { seq: e.seq } },
     h('header', {},
       h('strong', { text: `#${e.seq}` }),
-      h('a', { href: `#/streams/${e.stream_id}`, text: e.stream_id }),
+      h('a', { href: `#/streams/${e.stream_id}`, text: streamNames.get(e.stream_id) || e.stream_id }),
       e.op ? h('span', { class: 'tag', text: `op ${e.op}` }) : null,
       e.key ? h('span', { class: 'tag', text: `key ${typeof e.key === 'string' ? e.key : JSON.stringify(e.key)}` }) : null,
       h('span', { class: 'muted', text: fmtTime(e.ts) }),
@@ -34,9 +36,13 @@ function eventRow(e) {
 }
 
 export async function pipelineEvents(main, ctx, id, query, signal) {
-  const p = await api('GET', `/api/pipelines/${id}`, { signal });
+  const [p, streams] = await Promise.all([
+    api('GET', `/api/pipelines/${id}`, { signal }),
+    api('GET', '/api/streams', { signal, query: { pipeline_id: id, limit: 500 } }).catch(() => ({ data: [] })),
+  ]);
+  streams.data.forEach((st) => streamNames.set(st.id, st.attributes.name));
   const after = h('input', { id: 'after', type: 'number', min: '0', step: '1', value: query.get('after') || '0' });
-  const limit = h('select', { id: 'limit' }, [10, 50, 100, 500].map((n) => h('option', { value: n, text: n, selected: n === 50 })));
+  const limit = h('select', { id: 'limit' }, [20, 50, 100, 500].map((n) => h('option', { value: n, text: n, selected: n === 20 })));
   const list = h('div', { class: 'events', 'aria-live': 'polite' });
   const info = h('p', { class: 'muted small', id: 'events-info' });
   const tailBtn = h('button', { type: 'button', id: 'tail', 'aria-pressed': 'false', text: 'Live tail' });

@@ -11,7 +11,8 @@ const STREAM_REFRESH_MS = 2000;
 const WINDOWS = ['1m', '5m', '1h', '24h'];
 
 function seriesXY(metrics, key, perSecond) {
-  const s = (metrics && metrics.series) || [];
+  // The newest bucket is still filling; drawn, it would look like a drop.
+  const s = ((metrics && metrics.series) || []).slice(0, -1);
   const step = s.length > 1 ? (Date.parse(s[1].t) - Date.parse(s[0].t)) / 1000 : 1;
   const xs = s.map((p) => Date.parse(p.t) / 1000);
   const ys = s.map((p) => (perSecond ? p[key] / (step || 1) : p[key]));
@@ -170,6 +171,7 @@ export async function streamDetail(main, ctx, id, signal) {
   let stopPolling = () => {};
   const types = new Map((await ctx.plugins()).flatMap((p) => p.attributes.source_types.map((t) => [t.name, t])));
   const canWrite = ctx.can('streams:write');
+  let pipelineName = null;
   const title = h('h1', {});
   const chipEl = h('span', { id: 'stream-status' });
   const actions = h('div', { class: 'actions', role: 'group', 'aria-label': 'Actions' });
@@ -182,7 +184,7 @@ export async function streamDetail(main, ctx, id, signal) {
 
   clear(main,
     h('p', { class: 'crumbs' }, h('a', { href: '#/streams', text: '← Streams' })),
-    h('div', { class: 'head' }, title, chipEl),
+    h('div', { class: 'head title-row' }, title, chipEl),
     readOnlyNote(ctx, 'streams:write'),
     actions, message,
     h('section', { class: 'panel' }, h('div', { class: 'panel-head' }, h('h2', { text: 'Throughput' }), switcher), chartsEl),
@@ -192,9 +194,11 @@ export async function streamDetail(main, ctx, id, signal) {
   const charts = {
     events: timeChart(chartsEl.appendChild(h('div', { class: 'chart', id: 'chart-events' })), 'Events/s', 'events/s'),
     bytes: timeChart(chartsEl.appendChild(h('div', { class: 'chart', id: 'chart-bytes' })), 'Bytes/s', 'bytes/s', '#0d9488'),
-    errors: timeChart(chartsEl.appendChild(h('div', { class: 'chart', id: 'chart-errors' })), 'Errors', 'errors', '#dc2626'),
-    lag: timeChart(chartsEl.appendChild(h('div', { class: 'chart', id: 'chart-lag' })), 'Lag (seconds, sampled here)', 'seconds', '#9333ea'),
+    errors: timeChart(chartsEl.appendChild(h('div', { class: 'chart', id: 'chart-errors' })), 'Errors', 'errors', '#dc2626', { integer: true }),
+    lag: timeChart(chartsEl.appendChild(h('div', { class: 'chart', id: 'chart-lag' })), 'Lag (sampled while this page is open)', 'seconds', '#9333ea'),
   };
+  const lagNote = h('p', { class: 'chart-note muted', hidden: true });
+  charts.lag.plot.root.parentNode.append(lagNote);
   signal.addEventListener('abort', () => Object.values(charts).forEach((c) => c.destroy()));
   // The API reports lag as a gauge; its history is what this page has seen.
   const lagHistory = { xs: [], ys: [] };
@@ -275,7 +279,7 @@ export async function streamDetail(main, ctx, id, signal) {
       const fact = (k, v) => [h('dt', { text: k }), h('dd', {}, v)];
       clear(facts,
         fact('Source type', a.source_type),
-        fact('Pipeline', h('a', { href: `#/pipelines/${a.pipeline_id}`, text: a.pipeline_id })),
+        fact('Pipeline', h('a', { href: `#/pipelines/${a.pipeline_id}`, text: pipelineName || a.pipeline_id })),
         a.connection_id ? fact('Connection', a.connection_id) : null,
         fact('Committed offset', h('code', { id: 'committed-offset', text: a.committed_offset ?? '—' })),
         fact(`Events (${windowName})`, `${fmtNum(metrics.events)} · ${fmtBytes(metrics.bytes)}`),
@@ -299,15 +303,26 @@ export async function streamDetail(main, ctx, id, signal) {
       api('GET', `/api/streams/${id}/metrics`, { signal, query: { window: windowName } }),
     ]);
     stream = s.data;
+    if (pipelineName === null) {
+      pipelineName = await api('GET', `/api/pipelines/${stream.attributes.pipeline_id}`, { signal })
+        .then((p) => p.data.attributes.name).catch(() => '');
+    }
     const ma = m.data.attributes;
     charts.events.update(...seriesXY(ma, 'events', true));
     charts.bytes.update(...seriesXY(ma, 'bytes', true));
     charts.errors.update(...seriesXY(ma, 'errors', false));
-    const lag = ma.consumer_lag && ma.consumer_lag.seconds;
+    // Seconds where the source can tell, else records; neither: say so.
+    const cl = ma.consumer_lag || {};
+    const lagUnit = cl.seconds !== null && cl.seconds !== undefined ? 'seconds'
+      : cl.records !== null && cl.records !== undefined ? 'records' : null;
     lagHistory.xs.push(Date.now() / 1000);
-    lagHistory.ys.push(lag ?? null);
+    lagHistory.ys.push(lagUnit ? cl[lagUnit] : null);
     if (lagHistory.xs.length > 300) { lagHistory.xs.shift(); lagHistory.ys.shift(); }
-    charts.lag.update(lagHistory.xs.slice(), lagHistory.ys.slice());
+    const anyLag = lagHistory.ys.some((y) => y !== null);
+    charts.lag.plot.root.hidden = !anyLag;
+    lagNote.hidden = anyLag;
+    lagNote.textContent = `Lag: ${stream.attributes.source_type} does not report how far behind its source it is.`;
+    if (anyLag) charts.lag.update(lagHistory.xs.slice(), lagHistory.ys.slice(), lagUnit || 'lag');
     render(ma);
   };
   stopPolling = every(STREAM_REFRESH_MS, () => refresh().catch((e) => {

@@ -136,14 +136,14 @@ async function main() {
     secrets: { password: 'pw' },
   });
 
-  browser = await chromium.launch({
+  // A persistent context is how playwright takes a fresh --user-data-dir.
+  browser = await chromium.launchPersistentContext(path.join(tmp, 'chromium'), {
     executablePath: chromiumBin,
+    viewport: { width: 1280, height: 800 },
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      `--user-data-dir=${path.join(tmp, 'chromium')}`],
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  const page = await context.newPage();
+  const page = await browser.newPage();
   const problems = [];
   page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
@@ -309,8 +309,8 @@ async function main() {
   });
 
   await step('a read-only key sees everything with the buttons disabled', async () => {
-    const ro = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    const p2 = await ro.newPage();
+    // Another tab: its own sessionStorage, so it starts signed out.
+    const p2 = await browser.newPage();
     p2.on('pageerror', (e) => problems.push(`page error (read-only): ${e.message}`));
     await p2.goto(`${base}/console/`);
     await p2.fill('#key', readKey);
@@ -327,7 +327,7 @@ async function main() {
     await p2.goto(`${base}/console/#/connections`);
     await p2.waitForSelector('td button:has-text("Test")');
     assert.ok(!(await p2.isEnabled('td button:has-text("Test")')));
-    await ro.close();
+    await p2.close();
   });
 
   await step('phone width stays readable', async () => {
