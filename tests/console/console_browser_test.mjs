@@ -135,6 +135,13 @@ async function main() {
     name: 'nowhere', type: 'postgres', config: { host: '127.0.0.1', port: 1, database: 'x', user: 'x', sslmode: 'disable' },
     secrets: { password: 'pw' },
   });
+  assert.equal(conn.status, 201, JSON.stringify(conn.json));
+  // A stream whose database is not there: it shows an error and its last_error.
+  const cdc = await call('POST', '/api/streams', {
+    name: 'orders-cdc', sourceType: 'postgres_cdc', pipelineId: plId, connectionId: conn.json.data.id, config: {},
+  });
+  assert.equal(cdc.status, 201, JSON.stringify(cdc.json));
+  await call('POST', `/api/streams/${cdc.json.data.id}/start`);
 
   // A persistent context is how playwright takes a fresh --user-data-dir.
   browser = await chromium.launchPersistentContext(path.join(tmp, 'chromium'), {
@@ -145,7 +152,12 @@ async function main() {
   });
   const page = await browser.newPage();
   const problems = [];
-  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
+  // The API's expected refusals (401, 400, 409) are logged by Chromium as
+  // failed loads; anything else logged as an error is a problem.
+  page.on('console', (m) => {
+    const expected = m.text().startsWith('Failed to load resource') && (m.location().url || '').includes('/api/');
+    if (m.type() === 'error' && !expected) problems.push(`console: ${m.text()} (${m.location().url})`);
+  });
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
   const apiRequests = [];
   const offsite = [];
@@ -177,6 +189,8 @@ async function main() {
 
   await step('the list shows the summary, chips, sparklines, and filters by status and type', async () => {
     await page.waitForSelector('#health');
+    await waitFor('the failing stream shows its error', async () =>
+      ((await page.locator('tr[data-name="orders-cdc"] td.err').textContent()) || '').length > 0, 20000);
     assert.equal(await page.locator('tr[data-name="gen-b"] .chip').textContent(), 'running');
     await waitFor('a sparkline for gen-b', async () => (await page.locator('tr[data-name="gen-b"] .spark canvas').count()) > 0);
     await page.selectOption('#f-status', 'running');
@@ -222,6 +236,7 @@ async function main() {
     await waitFor('5m pressed', async () => (await page.getAttribute('.switcher button:has-text("5m")', 'aria-pressed')) === 'true');
     await page.click('.switcher button:has-text("1m")');
     await waitFor('points again', async () => Number(await page.getAttribute('#chart-events', 'data-points')) >= 2);
+    await page.mouse.move(0, 0);  // no hover in the picture
     await page.screenshot({ path: path.join(shots, 'stream-charts.png'), fullPage: true });
     await page.click('button[data-verb="pause"]');
     await waitFor('paused', async () => (await page.textContent('#stream-status .chip')) === 'paused');
@@ -300,7 +315,6 @@ async function main() {
   });
 
   await step('a connection test shows what the plugin said', async () => {
-    assert.equal(conn.status, 201, JSON.stringify(conn.json));
     await page.goto(`${base}/console/#/connections`);
     await page.click('td button:has-text("Test")');
     await page.waitForSelector('.test-result strong');
@@ -331,6 +345,11 @@ async function main() {
   });
 
   await step('phone width stays readable', async () => {
+    // First the list at 1280×800 once the streams have run for a while.
+    await page.goto(`${base}/console/#/streams`);
+    await page.waitForSelector('tr[data-name="gen-a"] .spark canvas');
+    await page.waitForTimeout(1500);
+    await page.screenshot({ path: path.join(shots, 'streams-list-running.png') });
     await page.setViewportSize({ width: 390, height: 844 });
     await page.goto(`${base}/console/#/streams`);
     await page.waitForSelector('table.streams tbody tr[data-name="gen-a"]');
