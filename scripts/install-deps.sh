@@ -30,9 +30,8 @@ for p in "${pkgs[@]}"; do
 done
 # The console is built with node and npm (Debian's nodejs 18 and npm 9 do);
 # a node installed some other way, with its own npm, is used as it is.
-if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
-  missing+=(nodejs npm)
-fi
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
 fi
