@@ -382,6 +382,12 @@ try {
   if (daemon && daemon.exitCode === null) {
     daemon.kill('SIGTERM');
     await Promise.race([new Promise((r) => daemon.once('exit', r)), new Promise((r) => setTimeout(r, 15000))]);
+    // A clean stop exits 0; a sanitizer finding (a leak at exit) does not.
+    if (daemon.exitCode !== 0) {
+      failed = true;
+      console.error(`FAILED: streamhostd did not stop cleanly (exit ${daemon.exitCode}, signal ${daemon.signalCode})`);
+      printLog();
+    }
   }
   clearTimeout(budget);
   process.exitCode = failed ? 1 : 0;
