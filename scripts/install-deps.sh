@@ -9,7 +9,8 @@ set -euo pipefail
 mode=${1:-test}
 run_pkgs=(build-essential cmake pkg-config ccache libpoco-dev libboost-dev libpq-dev librdkafka-dev
   libssl-dev libyaml-cpp-dev libsqlite3-dev libmariadb-dev zlib1g-dev curl)
-test_pkgs=(libgtest-dev libgmock-dev libbenchmark-dev postgresql openssl mariadb-server kcat rpm wrk clang libclang-rt-14-dev)
+test_pkgs=(libgtest-dev libgmock-dev libbenchmark-dev postgresql openssl mariadb-server kcat rpm wrk clang libclang-rt-14-dev
+  chromium)
 
 package_pkgs=(rpm rpmlint lintian mmdebstrap debugedit file)
 
@@ -27,6 +28,10 @@ for p in "${pkgs[@]}"; do
     missing+=("$p")
   fi
 done
+# The console is built with node and npm (Debian's nodejs 18 and npm 9 do);
+# a node installed some other way, with its own npm, is used as it is.
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
 fi

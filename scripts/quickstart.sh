@@ -17,6 +17,7 @@ url="http://$listen"
 cat <<MSG
 
 streamhost is starting at $url
+The console: $url/console/ (sign in with the key below)
 Admin API key (stored in data/admin.key): $key
 
 Try, in another terminal (README.md walks through them):
@@ -31,4 +32,4 @@ Try, in another terminal (README.md walks through them):
 Stop with Ctrl-C.
 
 MSG
-exec "$bin" --config "$cfg" --plugin-dir "$build/plugins"
+exec "$bin" --config "$cfg" --plugin-dir "$build/plugins" --set console.assets_dir="$build/console"

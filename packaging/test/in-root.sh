@@ -58,6 +58,12 @@ KEY=$(streamhostd keys create --name admin --scopes admin 2>/dev/null)
 plugins=$(call $api/api/plugins)
 echo "$plugins" | grep -q '"datagen"' || fail "/api/plugins: $plugins"
 
+step "the web console from /usr/share/streamhost/console"
+console=$(curl -s -D /tmp/console-head.txt $api/console/)
+echo "$console" | grep -q 'app.js' || fail "/console/ did not serve the console: $console"
+grep -qi "^content-security-policy: default-src 'none'" /tmp/console-head.txt || fail "/console/ has no CSP: $(cat /tmp/console-head.txt)"
+[ "$(curl -s -o /dev/null -w '%{http_code}' $api/console/vendor/uPlot.esm.js)" = 200 ] || fail "uPlot is not served"
+
 step "streams in several states"
 pl=$(call -d '{"name":"upgrade"}' $api/api/pipelines | json_field id)
 run=$(call -d "{\"name\":\"runs\",\"sourceType\":\"datagen\",\"pipelineId\":\"$pl\",\"config\":{\"rate_per_second\":200}}" $api/api/streams | json_field id)

@@ -588,6 +588,11 @@ TEST_F(StreamsApiTest, PluginsListDatagenWithItsConfigKeys) {
   for (const auto& k : (*type)["config_keys"].items()) {
     keys.insert(k["name"].str());
     EXPECT_EQ(k["type"].str(), "int") << k.dump();
+    // Defaults are JSON values of the key's type, not their JSON text.
+    EXPECT_TRUE(k["default"].isNumber()) << k.dump();
+    if (k["name"].str() == "rate_per_second") {
+      EXPECT_EQ(k["default"].integer(), 1000) << k.dump();
+    }
   }
   EXPECT_EQ(keys, (std::set<std::string>{"rate_per_second", "max_records", "payload_bytes"}));
   EXPECT_FALSE((*type)["capabilities"]["needs_connection"].boolean());

@@ -14,8 +14,17 @@ JsonArray configKeysJson(const std::vector<plugins::ConfigKey>& keys) {
     o->set("required", k.required());
     o->set("secret", k.secret());
     if (k.default_json) {
-      auto v = parseJson(*k.default_json);
-      o->set("default", v ? *v : Poco::Dynamic::Var(*k.default_json));
+      // Parsed inside an array, so scalar defaults ("1000", "\"earliest\"")
+      // come out as the JSON values they are, not as their text.
+      auto v = parseJson("[" + *k.default_json + "]");
+      Poco::Dynamic::Var value(*k.default_json);
+      if (v && v->type() == typeid(Poco::JSON::Array::Ptr)) {
+        auto wrapped = v->extract<Poco::JSON::Array::Ptr>();
+        if (wrapped->size() == 1) {
+          value = wrapped->get(0);
+        }
+      }
+      o->set("default", value);
     } else {
       o->set("default", Poco::Dynamic::Var());
     }

@@ -69,13 +69,28 @@ bool Router::matchPattern(const std::string& pattern, const std::string& path, s
                           int& literal_segments) {
   auto want = split(pattern);
   auto got = split(path);
-  if (want.size() != got.size()) {
+  // A last segment "{*name}" takes the rest of the path, slashes included
+  // (empty segments too: "/console/" gives it "").
+  bool tail = !want.empty() && want.back().size() > 3 && want.back().substr(0, 2) == "{*" && want.back().back() == '}';
+  if (tail) {
+    if (got.size() < want.size()) {
+      return false;
+    }
+  } else if (want.size() != got.size()) {
     return false;
   }
   literal_segments = 0;
   std::map<std::string, std::string> found;
   for (size_t i = 0; i < want.size(); ++i) {
     std::string_view w = want[i];
+    if (tail && i + 1 == want.size()) {
+      std::string rest;
+      for (size_t j = i; j < got.size(); ++j) {
+        rest += (j > i ? "/" : "") + std::string(got[j]);
+      }
+      found.emplace(std::string(w.substr(2, w.size() - 3)), std::move(rest));
+      break;
+    }
     if (w.size() > 2 && w.front() == '{' && w.back() == '}') {
       if (got[i].empty()) {
         return false;

@@ -15,7 +15,8 @@ struct RouteMatch {
   std::vector<std::string> allowed_methods;  ///< non-empty when the path exists under other methods (405)
 };
 
-/// One ordered route table; patterns use `{name}` for one path segment.
+/// One ordered route table; patterns use `{name}` for one path segment and
+/// may end in `{*name}` for the rest of the path (any number of segments).
 /// Literal segments win over parameters (`/api/streams/summary` before
 /// `/api/streams/{id}`) whatever the order they were added in.
 class Router {

@@ -15,6 +15,7 @@
 #include "api/ops_routes.h"
 #include "api/pipeline_routes.h"
 #include "api/connection_routes.h"
+#include "api/console_routes.h"
 #include "api/stream_routes.h"
 #include "app/logging.h"
 #include "app/version.h"
@@ -160,6 +161,20 @@ Result<DaemonPtr> Daemon::create(const config::Config& config) {
   p->authenticator = std::make_unique<api::KeyAuthenticator>(config.api_keys, p->store.get(), p->clock);
   p->api_keys = std::make_unique<core::ApiKeyService>(*p->store, p->ids, p->clock);
   api::addKeyRoutes(p->router, {p->api_keys.get(), p->authenticator.get()});
+  if (config.console.enabled) {
+    api::ConsoleDeps console;
+    if (auto assets = api::ConsoleAssets::load(config.console.assets_dir)) {
+      console.assets = *assets;
+      logger().information("console at /console/ files=%z gzip_bytes=%Ld dir=%s", console.assets->size(),
+                           static_cast<Poco::Int64>(console.assets->compressedBytes()),
+                           config.console.assets_dir.string());
+    } else {
+      console.unavailable_why = "the console is not available: " + assets.status().message() +
+                                " (set console.assets_dir, or console.enabled: false)";
+      logger().warning("%s", console.unavailable_why);
+    }
+    api::addConsoleRoutes(p->router, std::move(console));
+  }
   p->limiter = std::make_unique<api::RateLimiter>(config.limits.api_requests_per_second, config.limits.api_burst);
   api::HttpServerOptions http;
   http.host = config.listenHost();

@@ -38,6 +38,8 @@ const std::vector<KeyDef>& keyDefs() {
       {"http.body_timeout_ms", Kind::kInt, [](Config& c) -> void* { return &c.http.body_timeout_ms; }},
       {"shutdown_timeout_ms", Kind::kInt, [](Config& c) -> void* { return &c.shutdown_timeout_ms; }},
       {"metrics.enabled", Kind::kBool, [](Config& c) -> void* { return &c.metrics.enabled; }},
+      {"console.enabled", Kind::kBool, [](Config& c) -> void* { return &c.console.enabled; }},
+      {"console.assets_dir", Kind::kPath, [](Config& c) -> void* { return &c.console.assets_dir; }},
       {"tls.cert_file", Kind::kPath, [](Config& c) -> void* { return &c.tls.cert_file; }},
       {"tls.key_file", Kind::kPath, [](Config& c) -> void* { return &c.tls.key_file; }},
       {"limits.api_requests_per_second", Kind::kDouble,
@@ -298,6 +300,8 @@ Status checkValues(const Config& c) {
 
 std::string Config::listenHost() const { return listen.substr(0, listen.rfind(':')); }
 
+std::filesystem::path defaultConsoleDir() { return STREAMHOST_DEFAULT_CONSOLE_DIR; }
+
 uint16_t Config::listenPort() const {
   auto pos = listen.rfind(':');
   if (pos == std::string::npos) {
@@ -435,6 +439,8 @@ std::string renderConfig(const Config& c) {
       << "\n  max_pending_bytes: " << c.journal.max_pending_bytes << "\n"
       << "metrics:\n  enabled: " << (c.metrics.enabled ? "true" : "false")
       << "\n  require_key: " << (c.metrics.require_key ? "true" : "false") << "\n"
+      << "console:\n  enabled: " << (c.console.enabled ? "true" : "false")
+      << "\n  assets_dir: " << c.console.assets_dir.string() << "\n"
       << "log:\n  level: " << c.log_level << "\n  format: " << c.log_format << "\n"
       << "http:\n  threads: " << c.http_threads << "\n  max_connections: " << c.http.max_connections
       << "\n  max_connections_per_client: " << c.http.max_connections_per_client

@@ -44,6 +44,15 @@ struct MetricsConfig {
   bool enabled = true;  ///< false: GET /metrics answers 404
 };
 
+/// Where packages install the console (STREAMHOST_CONSOLE_DIR at build time).
+std::filesystem::path defaultConsoleDir();
+
+struct ConsoleConfig {
+  bool enabled = true;  ///< false: /console/ answers 404
+  /// The console's static files (index.html, app.js, ...), read once at start.
+  std::filesystem::path assets_dir = defaultConsoleDir();
+};
+
 struct TlsConfig {
   std::string cert_file;  ///< empty: plain HTTP
   std::string key_file;
@@ -61,6 +70,7 @@ struct Config {
   JournalConfig journal;
   TlsConfig tls;
   MetricsConfig metrics;
+  ConsoleConfig console;
   std::string log_level = "information";  ///< Poco level names
   std::string log_format = "text";        ///< text or json
   int64_t http_threads = 16;  ///< threads kept ready for new connections

@@ -56,6 +56,26 @@ TEST(RouterTest, StripsOnlyTheVersionPrefix) {
   EXPECT_EQ(Router::stripVersionPrefix("/v10/api"), "/v10/api");
 }
 
+TEST(RouterTest, ATailParameterTakesTheRestOfThePath) {
+  Router r;
+  r.add({"GET", "/console", "", BodyKind::kNone, noop(), "root"});
+  r.add({"GET", "/console/{*path}", "", BodyKind::kNone, noop(), "asset"});
+  auto m = r.match("GET", "/console/");
+  ASSERT_NE(m.route, nullptr);
+  EXPECT_EQ(m.route->name, "asset");
+  EXPECT_EQ(m.params.at("path"), "");
+  m = r.match("GET", "/console/vendor/uPlot.esm.js");
+  ASSERT_NE(m.route, nullptr);
+  EXPECT_EQ(m.params.at("path"), "vendor/uPlot.esm.js");
+  m = r.match("GET", "/console//a/");
+  ASSERT_NE(m.route, nullptr);
+  EXPECT_EQ(m.params.at("path"), "/a/");
+  m = r.match("GET", "/console");
+  ASSERT_NE(m.route, nullptr);
+  EXPECT_EQ(m.route->name, "root");
+  EXPECT_EQ(r.match("GET", "/consoles/x").route, nullptr);
+}
+
 TEST(PrincipalTest, AdminImpliesEveryScope) {
   Principal admin{"k", "a", {"admin"}};
   Principal reader{"k", "r", {"streams:read"}};

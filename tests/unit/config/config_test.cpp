@@ -97,6 +97,29 @@ TEST(ConfigTest, ErrorsNameTheKeyPath) {
   EXPECT_EQ(r.status().field(), "no.such");
 }
 
+TEST(ConfigTest, ConsoleKeysDefaultToOnAndTheInstalledFiles) {
+  auto c = loadConfig({}, {}, {});
+  ASSERT_TRUE(c.isOk()) << c.status().toString();
+  EXPECT_TRUE(c->console.enabled);
+  EXPECT_EQ(c->console.assets_dir, defaultConsoleDir());
+  EXPECT_FALSE(defaultConsoleDir().empty());
+
+  testing::TempDir dir;
+  auto r = loadConfig(write(dir, "console:\n  enabled: false\n  assets_dir: web\n"), {}, {});
+  ASSERT_TRUE(r.isOk()) << r.status().toString();
+  EXPECT_FALSE(r->console.enabled);
+  EXPECT_EQ(r->console.assets_dir, dir.path() / "web") << "relative to the file";
+  EXPECT_EQ(flattenConfig(*r).at("console.enabled"), "false");
+  EXPECT_NE(renderConfig(*r).find("console:\n  enabled: false"), std::string::npos);
+
+  r = loadConfig(write(dir, "console:\n  enable: false\n"), {}, {});
+  ASSERT_FALSE(r.isOk());
+  EXPECT_EQ(r.status().field(), "console.enable");
+  r = loadConfig({}, {{"STREAMHOST_CONSOLE_ENABLED", "no"}}, {});
+  ASSERT_TRUE(r.isOk()) << r.status().toString();
+  EXPECT_FALSE(r->console.enabled);
+}
+
 TEST(ConfigTest, MalformedYamlAndMissingFileAreClearErrors) {
   testing::TempDir dir;
   auto bad = loadConfig(write(dir, "listen: [unclosed\n"), {}, {});
