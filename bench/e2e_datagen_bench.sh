@@ -84,4 +84,4 @@ echo "(from the start request; a row covers one sample interval, so rates are at
 disk=$(du -sb "$tmp/data/journal" | cut -f1)
 n_disk=$(tail -1 "$samples" | cut -d' ' -f2)
 echo "journal on disk: $((disk / 1000000)) MB for $n_disk records, $(awk -v d="$disk" -v n="${n_disk:-0}" \
-  'BEGIN { printf "%.1f", n > 0 ? d / n : 0 }') bytes per record"
+  'BEGIN { printf "%.1f", (n > 0 ? d / n : 0) }') bytes per record"

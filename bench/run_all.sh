@@ -19,7 +19,7 @@ for codec in none lz4 zstd; do
   rps=$(echo "$out" | awk -F'|' '$2 ~ /total/ { gsub(/ /, "", $5); print $5 }')
   bpr=$(echo "$out" | sed -n 's/.*, \([0-9.]*\) bytes per record/\1/p')
   summary+=("$(printf '| %-6s | %12s | %12s | %6s | %10s |' "$codec" "${rps:-?}" "${journal_rps:-?}" \
-    "$(awk -v a="${rps:-0}" -v b="${journal_rps:-0}" 'BEGIN { printf "%.2f", b > 0 ? a / b : 0 }')" "${bpr:-?}")")
+    "$(awk -v a="${rps:-0}" -v b="${journal_rps:-0}" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')" "${bpr:-?}")")
 done
 "$here/webhook_bench.sh" "$build"
 "$here/idle_connections_bench.sh" "$build"

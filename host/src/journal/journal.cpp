@@ -393,6 +393,17 @@ Status Journal::flush() {
   return notified_seq_ >= target ? Status::ok() : Status(StatusCode::kInvalidState, "journal is closed");
 }
 
+void Journal::requestSync() {
+  {
+    std::lock_guard<std::mutex> lk(mu_);
+    if (unsynced_.empty()) {
+      return;
+    }
+    flush_requested_ = true;
+  }
+  flush_cv_.notify_one();
+}
+
 void Journal::close() {
   std::lock_guard<std::mutex> close_lock(close_mu_);
   if (!flusher_.joinable()) {

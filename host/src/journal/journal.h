@@ -71,6 +71,9 @@ class Journal {
   /// Waits until everything appended so far is durable and its callbacks have run,
   /// skipping the group-commit delay.
   Status flush();
+  /// Starts the next group commit now instead of after the group-commit delay,
+  /// without waiting for it: for a writer that has nothing to do but wait.
+  void requestSync();
   /// Deletes whole sealed segments, oldest first, past the byte or age limit.
   /// Also run by the flusher after each group commit and periodically.
   void enforceRetention();

@@ -238,6 +238,12 @@ bool Worker::settleInFlight() {
   Status durable;
   {
     std::unique_lock lock(batch.completion->mu);
+    if (!batch.completion->done) {
+      // Nothing else to do until it is durable: the group-commit delay would only add to the wait.
+      lock.unlock();
+      journal_->requestSync();
+      lock.lock();
+    }
     batch.completion->cv.wait(lock, [&] { return batch.completion->done; });
     durable = batch.completion->status;
   }
