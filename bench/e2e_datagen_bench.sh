@@ -15,10 +15,11 @@ interval=${INTERVAL:-0.5}
 daemon="$build/host/streamhostd"
 plugins="$build/plugins"
 tmp=$(mktemp -d)
+: > "$tmp/bench.yaml"  # not the machine's /etc/streamhost/streamhost.yaml
 trap 'kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$tmp"' EXIT
 
-key=$("$daemon" --data-dir "$tmp/data" keys create --name bench --scopes admin 2>/dev/null)
-"$daemon" --data-dir "$tmp/data" --plugin-dir "$plugins" --listen 127.0.0.1:$port \
+key=$("$daemon" --config "$tmp/bench.yaml" --data-dir "$tmp/data" keys create --name bench --scopes admin 2>/dev/null)
+"$daemon" --config "$tmp/bench.yaml" --data-dir "$tmp/data" --plugin-dir "$plugins" --listen 127.0.0.1:$port \
   --set limits.api_requests_per_second=0 --set log.level=warning \
   --set journal.compression="${COMPRESSION:-none}" > "$tmp/daemon.log" 2>&1 &
 for _ in $(seq 100); do curl -sf http://127.0.0.1:$port/healthz >/dev/null && break; sleep 0.1; done
