@@ -3,7 +3,8 @@
 # through the worker into the pipeline journal, sampled via head_seq.
 # MB/s counts record bytes (key + value + offset), as journal_bench does.
 # Usage: bench/e2e_datagen_bench.sh [build-dir] [max-seconds]
-# Env: RECORDS (default 2000000), PAYLOAD (100), PORT (18482), INTERVAL (0.5).
+# Env: RECORDS (default 2000000), PAYLOAD (100), PORT (18482), INTERVAL (0.5),
+#      COMPRESSION (none|lz4|zstd: journal.compression, default none).
 set -euo pipefail
 build=${1:-build-bench}
 max_secs=${2:-20}
@@ -14,11 +15,13 @@ interval=${INTERVAL:-0.5}
 daemon="$build/host/streamhostd"
 plugins="$build/plugins"
 tmp=$(mktemp -d)
+: > "$tmp/bench.yaml"  # not the machine's /etc/streamhost/streamhost.yaml
 trap 'kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$tmp"' EXIT
 
-key=$("$daemon" --data-dir "$tmp/data" keys create --name bench --scopes admin 2>/dev/null)
-"$daemon" --data-dir "$tmp/data" --plugin-dir "$plugins" --listen 127.0.0.1:$port \
-  --set limits.api_requests_per_second=0 --set log.level=warning > "$tmp/daemon.log" 2>&1 &
+key=$("$daemon" --config "$tmp/bench.yaml" --data-dir "$tmp/data" keys create --name bench --scopes admin 2>/dev/null)
+"$daemon" --config "$tmp/bench.yaml" --data-dir "$tmp/data" --plugin-dir "$plugins" --listen 127.0.0.1:$port \
+  --set limits.api_requests_per_second=0 --set log.level=warning \
+  --set journal.compression="${COMPRESSION:-none}" > "$tmp/daemon.log" 2>&1 &
 for _ in $(seq 100); do curl -sf http://127.0.0.1:$port/healthz >/dev/null && break; sleep 0.1; done
 
 api() {  # method path [body]
@@ -48,7 +51,7 @@ while true; do
 done
 
 echo
-echo "datagen -> journal: rate 0, payload ${payload} B, max_records $records, $(nproc) cores"
+echo "datagen -> journal: rate 0, payload ${payload} B, max_records $records, compression ${COMPRESSION:-none}, $(nproc) cores"
 awk -v t0="$t0" -v payload="$payload" '
   # Bytes of records 1..n: value {"n":N,"payload":"..."} is 19 + payload + digits(N); key and offset are digits(N).
   function digits_upto(n,   d, lo, hi, total) {
@@ -80,4 +83,6 @@ awk -v t0="$t0" -v payload="$payload" '
   }' "$samples"
 echo "(from the start request; a row covers one sample interval, so rates are at sample resolution)"
 disk=$(du -sb "$tmp/data/journal" | cut -f1)
-echo "journal on disk: $((disk / 1000000)) MB for $(tail -1 "$samples" | cut -d' ' -f2) records"
+n_disk=$(tail -1 "$samples" | cut -d' ' -f2)
+echo "journal on disk: $((disk / 1000000)) MB for $n_disk records, $(awk -v d="$disk" -v n="${n_disk:-0}" \
+  'BEGIN { printf "%.1f", (n > 0 ? d / n : 0) }') bytes per record"

@@ -6,7 +6,8 @@
 # join (a fixed wait on the mock) is not counted; streamhost's Nth is the Nth
 # record durable in the pipeline (a long poll on /events).
 # Usage: bench/kafka_bench.sh [build-dir] [runs]
-# Env: N (1000000), SIZE (100), PARTITIONS (32: the mock keeps 5 MiB a partition), PORT (18497)
+# Env: N (1000000), SIZE (100), PARTITIONS (32: the mock keeps 5 MiB a partition), PORT (18497),
+#      COMPRESSION (none|lz4|zstd: journal.compression, default none)
 set -euo pipefail
 build=${1:-build-bench}
 runs=${2:-3}
@@ -22,6 +23,7 @@ plugins="$build/plugins"
   exit 1
 }
 tmp=$(mktemp -d)
+: > "$tmp/bench.yaml"  # not the machine's /etc/streamhost/streamhost.yaml
 pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
@@ -39,9 +41,10 @@ boot=$(head -1 "$tmp/bootstraps")
 echo "producing $n messages of $size B over $partitions partitions..." >&2
 "$tool" produce "$boot" bench "$n" "$size" "$partitions"
 
-key=$("$daemon" --data-dir "$tmp/sh" keys create --name bench --scopes admin 2>/dev/null)
-"$daemon" --data-dir "$tmp/sh" --plugin-dir "$plugins" --listen 127.0.0.1:$port \
-  --set limits.api_requests_per_second=0 --set log.level=warning > "${DAEMON_LOG:-$tmp/daemon.log}" 2>&1 &
+key=$("$daemon" --config "$tmp/bench.yaml" --data-dir "$tmp/sh" keys create --name bench --scopes admin 2>/dev/null)
+"$daemon" --config "$tmp/bench.yaml" --data-dir "$tmp/sh" --plugin-dir "$plugins" --listen 127.0.0.1:$port \
+  --set limits.api_requests_per_second=0 --set log.level=warning --set journal.compression="${COMPRESSION:-none}" \
+  > "${DAEMON_LOG:-$tmp/daemon.log}" 2>&1 &
 pids+=($!)
 for _ in $(seq 100); do curl -sf http://127.0.0.1:$port/healthz >/dev/null && break; sleep 0.1; done
 api() { curl -sf -X "$1" -H "Authorization: Bearer $key" -H 'Content-Type: application/json' ${3:+-d "$3"} \

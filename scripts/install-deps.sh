@@ -8,7 +8,7 @@ set -euo pipefail
 
 mode=${1:-test}
 run_pkgs=(build-essential cmake pkg-config ccache libpoco-dev libboost-dev libpq-dev librdkafka-dev
-  libssl-dev libyaml-cpp-dev libsqlite3-dev libmariadb-dev zlib1g-dev curl)
+  libssl-dev libyaml-cpp-dev libsqlite3-dev libmariadb-dev zlib1g-dev liblz4-dev libzstd-dev curl)
 test_pkgs=(libgtest-dev libgmock-dev libbenchmark-dev postgresql openssl mariadb-server kcat rpm wrk clang libclang-rt-14-dev
   chromium)
 

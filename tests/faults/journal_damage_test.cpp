@@ -20,7 +20,7 @@ struct CommandResult {
 };
 
 CommandResult runJournalCommand(const DaemonHarness& d, const std::string& args) {
-  const std::string cmd = std::string(STREAMHOST_TEST_DAEMON) + " --data-dir " + d.dataDir().string() + " journal " +
+  const std::string cmd = std::string(STREAMHOST_TEST_DAEMON) + " --config /dev/null --data-dir " + d.dataDir().string() + " journal " +
                           args + " 2>&1";
   CommandResult out;
   FILE* p = ::popen(cmd.c_str(), "r");

@@ -1,6 +1,7 @@
 // Journal frames as recovery meets them on disk: a payload that passed its
 // CRC is decoded (or refused) without reading out of bounds, and a decoded
-// entry encodes back to a frame that decodes to the same entry.
+// entry encodes back to a frame that decodes to the same entry. Batch frames
+// (v2, maybe compressed) go through FrameDecoder the same way.
 #include <cstdint>
 #include <cstdlib>
 #include <string>
@@ -15,6 +16,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view payload(reinterpret_cast<const char*>(data), size);
   PayloadHead head;
   (void)peekPayload(payload, head);
+  FrameDecoder frame_decoder;
+  if (frame_decoder.open(payload)) {
+    JournalEntry e;
+    uint64_t n = 0;
+    while (frame_decoder.next(e)) {
+      if (e.seq != head.seq + n++) {
+        std::abort();
+      }
+    }
+    if (n > head.count) {
+      std::abort();
+    }
+  }
   JournalEntry entry;
   if (!decodePayload(payload, entry)) {
     return 0;

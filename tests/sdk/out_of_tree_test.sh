@@ -13,7 +13,7 @@ test -f "$tmp/sdk/include/streamhost/plugin_abi.h"
 cmake -S "$src" -B "$tmp/build" -DCMAKE_PREFIX_PATH="$tmp/sdk" >/dev/null
 cmake --build "$tmp/build" >/dev/null
 test -f "$tmp/build/plugins/ticker.so"
-out=$("$daemon" --data-dir "$tmp/data" --plugin-dir "$tmp/build/plugins" --list-plugins 2>&1)
+out=$("$daemon" --config /dev/null --data-dir "$tmp/data" --plugin-dir "$tmp/build/plugins" --list-plugins 2>&1)
 echo "$out"
 if ! echo "$out" | grep -q "loaded=1 refused=0" || ! echo "$out" | grep -q "source_types=ticker"; then
   echo "the out-of-tree plugin did not load" >&2

@@ -35,7 +35,9 @@ std::string fromEnv(const char* name, const char* fallback) {
 std::string daemonPath() { return fromEnv("STREAMHOST_TEST_DAEMON", STREAMHOST_TEST_DAEMON); }
 std::string pluginDir() { return fromEnv("STREAMHOST_TEST_PLUGIN_DIR", STREAMHOST_TEST_PLUGIN_DIR); }
 
-/// The environment without STREAMHOST_* settings, which would override the flags.
+/// The environment without STREAMHOST_* settings, which would override the
+/// flags, and with no config file unless a test passes --config: a package
+/// installed on the test machine must not change what the tests run.
 std::vector<std::string> childEnvironment() {
   std::vector<std::string> env;
   for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
@@ -43,6 +45,7 @@ std::vector<std::string> childEnvironment() {
       env.emplace_back(*e);
     }
   }
+  env.emplace_back("STREAMHOST_CONFIG=/dev/null");
   return env;
 }
 

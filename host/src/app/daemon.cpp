@@ -116,6 +116,7 @@ Result<DaemonPtr> Daemon::create(const config::Config& config) {
   jopts.group_commit_delay = std::chrono::milliseconds(config.journal.group_commit_delay_ms);
   jopts.group_commit_max_bytes = static_cast<uint64_t>(config.journal.group_commit_max_bytes);
   jopts.max_pending_bytes = static_cast<uint64_t>(config.journal.max_pending_bytes);
+  (void)journal::parseCompression(config.journal.compression, jopts.compression);  // validated with the config
   p->journals = std::make_unique<journal::JournalManager>(config.data_dir, jopts);
   p->cursors = std::make_unique<core::CursorCodec>(*key);
   runtime::WorkerOptions wopts;

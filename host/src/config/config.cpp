@@ -64,6 +64,7 @@ const std::vector<KeyDef>& keyDefs() {
       {"journal.group_commit_max_bytes", Kind::kInt,
        [](Config& c) -> void* { return &c.journal.group_commit_max_bytes; }},
       {"journal.max_pending_bytes", Kind::kInt, [](Config& c) -> void* { return &c.journal.max_pending_bytes; }},
+      {"journal.compression", Kind::kString, [](Config& c) -> void* { return &c.journal.compression; }},
   };
   return defs;
 }
@@ -258,6 +259,10 @@ Status checkValues(const Config& c) {
       c.journal.max_pending_bytes < (1 << 16)) {
     return invalidArgument("journal group commit settings out of range", "journal");
   }
+  if (c.journal.compression != "none" && c.journal.compression != "lz4" && c.journal.compression != "zstd") {
+    return invalidArgument("'journal.compression' must be none, lz4 or zstd, got '" + c.journal.compression + "'",
+                           "journal.compression");
+  }
   if (c.http_threads < 1 || c.http_threads > 1024) {
     return invalidArgument("'http.threads' must be from 1 to 1024", "http.threads");
   }
@@ -436,7 +441,7 @@ std::string renderConfig(const Config& c) {
       << "journal:\n  segment_bytes: " << c.journal.segment_bytes
       << "\n  group_commit_delay_ms: " << c.journal.group_commit_delay_ms
       << "\n  group_commit_max_bytes: " << c.journal.group_commit_max_bytes
-      << "\n  max_pending_bytes: " << c.journal.max_pending_bytes << "\n"
+      << "\n  max_pending_bytes: " << c.journal.max_pending_bytes << "\n  compression: " << c.journal.compression << "\n"
       << "metrics:\n  enabled: " << (c.metrics.enabled ? "true" : "false")
       << "\n  require_key: " << (c.metrics.require_key ? "true" : "false") << "\n"
       << "console:\n  enabled: " << (c.console.enabled ? "true" : "false")

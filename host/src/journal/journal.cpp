@@ -50,12 +50,32 @@ int64_t Journal::nowMs() const { return opts_.now_ms(); }
 
 Result<SeqRange> Journal::append(std::string_view stream_id, std::span<const Record> batch,
                                  DurableCallback on_durable) {
-  return appendImpl(stream_id, batch, std::move(on_durable), true);
+  return appendRecords(stream_id, batch, std::move(on_durable), true);
 }
 
 Result<SeqRange> Journal::tryAppend(std::string_view stream_id, std::span<const Record> batch,
                                     DurableCallback on_durable) {
-  return appendImpl(stream_id, batch, std::move(on_durable), false);
+  return appendRecords(stream_id, batch, std::move(on_durable), false);
+}
+
+Result<SeqRange> Journal::appendBlock(std::string_view stream_id, const RecordBlock& block,
+                                      DurableCallback on_durable) {
+  return appendImpl(stream_id, block, std::move(on_durable), true);
+}
+
+Result<SeqRange> Journal::tryAppendBlock(std::string_view stream_id, const RecordBlock& block,
+                                         DurableCallback on_durable) {
+  return appendImpl(stream_id, block, std::move(on_durable), false);
+}
+
+Result<SeqRange> Journal::appendRecords(std::string_view stream_id, std::span<const Record> batch,
+                                        DurableCallback cb, bool block) {
+  // Encoded on the caller's thread; the block is copied into the frames under the append lock.
+  RecordBlock records;
+  for (const Record& r : batch) {
+    records.add(r);
+  }
+  return appendImpl(stream_id, records, std::move(cb), block);
 }
 
 Result<SeqRange> Journal::appendDurable(std::string_view stream_id, std::span<const Record> batch) {
@@ -97,37 +117,48 @@ Status Journal::waitForSpace(std::unique_lock<std::mutex>& lk, uint64_t bytes, b
   }
 }
 
-Result<SeqRange> Journal::appendImpl(std::string_view stream_id, std::span<const Record> batch, DurableCallback cb,
+Result<SeqRange> Journal::appendImpl(std::string_view stream_id, const RecordBlock& records, DurableCallback cb,
                                      bool block) {
-  if (batch.empty()) {
+  if (records.empty()) {
     return invalidArgument("empty batch");
   }
-  std::lock_guard<std::mutex> append_lock(append_mu_);
-  const int64_t now = nowMs();
-  const SeqRange range{next_seq_, next_seq_ + batch.size() - 1};
-  encode_buf_.clear();
-  frame_ends_.clear();
-  uint64_t seq = range.first;
-  StreamMark mark;
   const uint64_t limit = opts_.max_record_bytes == 0 ? kMaxPayloadBytes
                                                      : std::min<uint64_t>(opts_.max_record_bytes, kMaxPayloadBytes);
-  for (const Record& r : batch) {
-    const size_t start = encode_buf_.size();
-    appendFrame(encode_buf_, seq++, stream_id, now, r);
-    // Never write what recovery would read as corruption: refuse it whole.
-    if (encode_buf_.size() - start - kFrameHeaderBytes > limit) {
-      const size_t bytes = encode_buf_.size() - start - kFrameHeaderBytes;
-      encode_buf_.clear();
-      frame_ends_.clear();
+  // Never write what recovery would read as corruption: refuse it whole.
+  const size_t overhead = batchFrameOverhead(stream_id);
+  for (size_t i = 0; i < records.size(); ++i) {
+    const uint64_t bytes = records.encodedSize(i) + overhead - kFrameHeaderBytes;
+    if (bytes > limit) {
+      Record r;
+      std::string_view in = records.slice(i, i + 1);
+      (void)RecordBlock::decode(in, r);
       return Status(StatusCode::kInvalidArgument,
                     "the record with offset '" + r.offset + "' is " + std::to_string(bytes) +
                         " bytes; this pipeline takes records of at most " + std::to_string(limit) +
                         " bytes (max_record_bytes)");
     }
-    frame_ends_.push_back(encode_buf_.size());
-    if (!r.offset.empty()) {
-      mark = {seq - 1, r.offset};
+  }
+  std::lock_guard<std::mutex> append_lock(append_mu_);
+  const int64_t now = nowMs();
+  const SeqRange range{next_seq_, next_seq_ + records.size() - 1};
+  encode_buf_.clear();
+  frame_ends_.clear();
+  frame_seqs_.clear();
+  for (size_t from = 0; from < records.size();) {
+    size_t to = from + 1;
+    size_t body = records.encodedSize(from);
+    while (to < records.size() && body + records.encodedSize(to) <= kBatchBodyTarget) {
+      body += records.encodedSize(to++);
     }
+    frame_seqs_.push_back(range.first + from);
+    encoder_.append(encode_buf_, opts_.compression, range.first + from, static_cast<uint32_t>(to - from), stream_id,
+                    now, records.slice(from, to));
+    frame_ends_.push_back(encode_buf_.size());
+    from = to;
+  }
+  StreamMark mark;
+  if (records.lastWithOffset() < records.size()) {
+    mark = {range.first + records.lastWithOffset(), std::string(records.lastOffset())};
   }
   const uint64_t bytes = encode_buf_.size();
   SegmentSharedPtr seg;
@@ -165,15 +196,13 @@ Result<SeqRange> Journal::appendImpl(std::string_view stream_id, std::span<const
       return failed_;
     }
     uint64_t frame_pos = base;
-    uint64_t frame_seq = range.first;
     uint64_t next_index = seg->index.empty() ? 0 : seg->index.back().pos + opts_.index_interval_bytes;
-    for (uint64_t end : frame_ends_) {
+    for (size_t f = 0; f < frame_ends_.size(); ++f) {
       if (seg->index.empty() || frame_pos >= next_index) {
-        seg->index.push_back({frame_seq, frame_pos});
+        seg->index.push_back({frame_seqs_[f], frame_pos});
         next_index = frame_pos + opts_.index_interval_bytes;
       }
-      frame_pos = base + end;
-      ++frame_seq;
+      frame_pos = base + frame_ends_[f];
     }
     seg->size = base + bytes;
     seg->last_seq = range.last;
@@ -193,7 +222,7 @@ Result<SeqRange> Journal::appendImpl(std::string_view stream_id, std::span<const
     written_seq_ = range.last;
     pending_.push_back({range, bytes, std::move(cb), std::string(stream_id), std::move(mark)});
     stats_.appends++;
-    stats_.records_appended += batch.size();
+    stats_.records_appended += records.size();
     stats_.bytes_appended += bytes;
     stats_.total_bytes += bytes;
   }
@@ -362,6 +391,17 @@ Status Journal::flush() {
     return failed_;
   }
   return notified_seq_ >= target ? Status::ok() : Status(StatusCode::kInvalidState, "journal is closed");
+}
+
+void Journal::requestSync() {
+  {
+    std::lock_guard<std::mutex> lk(mu_);
+    if (unsynced_.empty()) {
+      return;
+    }
+    flush_requested_ = true;
+  }
+  flush_cv_.notify_one();
 }
 
 void Journal::close() {

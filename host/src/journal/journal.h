@@ -16,7 +16,9 @@
 #include <vector>
 
 #include "common/record.h"
+#include "common/record_block.h"
 #include "common/status.h"
+#include "journal/frame_codec.h"
 #include "journal/journal_types.h"
 #include "journal/segment.h"
 
@@ -55,6 +57,9 @@ class Journal {
                              DurableCallback on_durable);
   /// Appends and waits until the batch is durable.
   Result<SeqRange> appendDurable(std::string_view stream_id, std::span<const Record> batch);
+  /// append() of records already encoded (the worker's path: no per-record copy).
+  Result<SeqRange> appendBlock(std::string_view stream_id, const RecordBlock& block, DurableCallback on_durable);
+  Result<SeqRange> tryAppendBlock(std::string_view stream_id, const RecordBlock& block, DurableCallback on_durable);
 
   /// Durable records with seq > after_seq, oldest first: at most `limit`, and no
   /// more than `max_bytes` of record data unless the first one alone is larger.
@@ -66,6 +71,9 @@ class Journal {
   /// Waits until everything appended so far is durable and its callbacks have run,
   /// skipping the group-commit delay.
   Status flush();
+  /// Starts the next group commit now instead of after the group-commit delay,
+  /// without waiting for it: for a writer that has nothing to do but wait.
+  void requestSync();
   /// Deletes whole sealed segments, oldest first, past the byte or age limit.
   /// Also run by the flusher after each group commit and periodically.
   void enforceRetention();
@@ -95,7 +103,9 @@ class Journal {
   };
 
   Journal(std::filesystem::path dir, JournalOptions opts);
-  Result<SeqRange> appendImpl(std::string_view stream_id, std::span<const Record> batch, DurableCallback cb,
+  Result<SeqRange> appendRecords(std::string_view stream_id, std::span<const Record> batch, DurableCallback cb,
+                                 bool block);
+  Result<SeqRange> appendImpl(std::string_view stream_id, const RecordBlock& records, DurableCallback cb,
                               bool block);
   Status waitForSpace(std::unique_lock<std::mutex>& lk, uint64_t bytes, bool block);
   Status rollLocked(uint64_t next_seq);
@@ -113,6 +123,8 @@ class Journal {
   std::mutex append_mu_;
   std::string encode_buf_;             // guarded by append_mu_
   std::vector<uint64_t> frame_ends_;   // guarded by append_mu_
+  std::vector<uint64_t> frame_seqs_;   // guarded by append_mu_: first seq of each frame
+  BatchEncoder encoder_;               // guarded by append_mu_
   uint64_t next_seq_ = 1;              // guarded by append_mu_
 
   mutable std::mutex mu_;

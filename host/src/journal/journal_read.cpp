@@ -47,36 +47,57 @@ Result<ReadResult> Journal::read(uint64_t after_seq, size_t limit, size_t max_by
     const uint64_t before = next;
     bool full = false;
     Status err;
+    FrameDecoder frame;
     ScanOutcome o = scanFrames(
         *seg->file, start, end,
         [&](uint64_t pos, std::string_view payload) {
+          auto undecodable = [&](const std::string& why) {
+            err = internalError("undecodable record at " + seg->path.string() + ":" + std::to_string(pos) + " (" +
+                                why + ")");
+            return false;
+          };
           PayloadHead head;
           if (!peekPayload(payload, head)) {
-            err = internalError("undecodable record at " + seg->path.string() + ":" + std::to_string(pos));
-            return false;
+            return undecodable("bad_payload");
           }
-          if (head.seq < next) {
+          if (head.lastSeq() < next) {
             return true;
           }
-          if (head.seq != next) {
+          if (head.seq > next) {
             err = internalError("seq " + std::to_string(head.seq) + " where " + std::to_string(next) +
                                 " was expected in " + seg->path.string());
             return false;
           }
-          if (out.entries.size() >= limit || (!out.entries.empty() && bytes + payload.size() > max_bytes)) {
-            full = true;
-            return false;
+          if (!frame.open(payload)) {
+            return undecodable(frame.error());
           }
           JournalEntry e;
-          if (!decodePayload(payload, e)) {
-            err = internalError("undecodable record at " + seg->path.string() + ":" + std::to_string(pos));
-            return false;
+          while (frame.left() > 0) {
+            if (out.entries.size() >= limit) {
+              full = true;
+              return false;
+            }
+            if (!frame.next(e)) {
+              return undecodable(frame.error());
+            }
+            if (e.seq < next) {
+              continue;
+            }
+            const size_t size = e.record.byteSize();
+            if (!out.entries.empty() && bytes + size > max_bytes) {
+              full = true;
+              return false;
+            }
+            bytes += size;
+            out.entries.push_back(std::move(e));
+            e = JournalEntry();
+            ++next;
+            if (next > out.head_seq) {
+              return false;
+            }
           }
-          bytes += payload.size();
-          out.entries.push_back(std::move(e));
-          ++next;
           full = out.entries.size() >= limit;
-          return !full && next <= out.head_seq;
+          return !full;
         },
         kReadChunk);
     if (!err.isOk()) {

@@ -18,9 +18,8 @@ std::string scanSegment(Segment& seg, uint64_t file_size, uint64_t interval) {
   seg.newest_appended_ms = 0;
   seg.marks.clear();
   std::string payload_error;
-  std::string stream;
-  std::string offset;
   uint64_t next_index_pos = 0;
+  FrameDecoder frame;
   ScanOutcome outcome = scanFrames(*seg.file, 0, file_size, [&](uint64_t pos, std::string_view payload) {
     PayloadHead head;
     if (!peekPayload(payload, head)) {
@@ -31,20 +30,34 @@ std::string scanSegment(Segment& seg, uint64_t file_size, uint64_t interval) {
       payload_error = "seq_gap";
       return false;
     }
-    if (!peekStreamOffset(payload, stream, offset)) {
-      payload_error = "bad_payload";
+    if (!frame.open(payload)) {
+      payload_error = frame.error();
       return false;
     }
-    if (!offset.empty()) {
-      StreamMark& m = seg.marks[stream];
-      m.seq = head.seq;
-      m.offset = offset;
+    uint64_t seq = 0;
+    std::string_view offset;
+    std::string_view last_offset;
+    uint64_t last_offset_seq = 0;
+    while (frame.skip(seq, offset)) {
+      if (!offset.empty()) {
+        last_offset = offset;
+        last_offset_seq = seq;
+      }
+    }
+    if (!frame.error().empty()) {
+      payload_error = frame.error();
+      return false;
+    }
+    if (last_offset_seq != 0) {
+      StreamMark& m = seg.marks[std::string(frame.streamId())];
+      m.seq = last_offset_seq;
+      m.offset.assign(last_offset);
     }
     if (seg.index.empty() || pos >= next_index_pos) {
       seg.index.push_back({head.seq, pos});
       next_index_pos = pos + interval;
     }
-    seg.last_seq = head.seq;
+    seg.last_seq = head.lastSeq();
     seg.newest_appended_ms = std::max(seg.newest_appended_ms, head.appended_at_ms);
     return true;
   });
@@ -177,6 +190,8 @@ std::set<uint64_t> quarantinedFirstSeqs(const std::filesystem::path& dir) {
 
 bool looksTornAt(const FileHandle& file, uint64_t pos, uint64_t size) { return looksTorn(file, pos, size); }
 
+bool canBeTorn(const std::string& reason) { return reason != "bad_payload" && reason != "decompress_failed"; }
+
 Status damagedJournalError(const std::filesystem::path& dir, const std::string& segment, uint64_t pos,
                            const std::string& reason) {
   const std::string pl = dir.filename().string();
@@ -245,7 +260,7 @@ Result<RecoveredJournal> recoverJournal(const std::filesystem::path& dir, const 
         error = "empty_segment";
       }
     }
-    if (!error.empty() && (!in_tail || !looksTorn(*seg->file, seg->size, size))) {
+    if (!error.empty() && (!in_tail || !canBeTorn(error) || !looksTorn(*seg->file, seg->size, size))) {
       return damagedJournalError(dir, seg->path.filename().string(), seg->size, error);
     }
     if (!error.empty()) {

@@ -31,6 +31,10 @@ Status damagedJournalError(const std::filesystem::path& dir, const std::string& 
 /// no valid frame follows it, or one does only after a zero-filled 4 KiB block.
 bool looksTornAt(const FileHandle& file, uint64_t pos, uint64_t size);
 
+/// False for damage a crash cannot leave: a frame whose CRC matched but whose
+/// records do not decode (bad_payload, decompress_failed). It is never cut.
+bool canBeTorn(const std::string& reason);
+
 /// The first seq a journal whose every segment was quarantined continues with.
 uint64_t nextSeqAfterQuarantine(const std::filesystem::path& dir);
 

@@ -51,7 +51,7 @@ uint64_t highestSeqIn(const FileHandle& file, uint64_t size) {
     std::string_view payload(buf.data() + o + kFrameHeaderBytes, len);
     PayloadHead head;
     if (loadU32(buf.data() + o + 4) == frameCrc(len, payload) && peekPayload(payload, head)) {
-      best = std::max(best, head.seq);
+      best = std::max(best, head.lastSeq());
     }
   }
   return best;
@@ -102,6 +102,7 @@ Result<VerifyReport> verifyJournal(const std::filesystem::path& dir) {
     const uint64_t sidecar_last = seg.last_seq;
     uint64_t last_seq = seg.first_seq - 1;
     std::string error;
+    FrameDecoder frame;
     ScanOutcome o = scanFrames(*seg.file, 0, *size, [&](uint64_t, std::string_view payload) {
       PayloadHead head;
       if (!peekPayload(payload, head)) {
@@ -112,7 +113,11 @@ Result<VerifyReport> verifyJournal(const std::filesystem::path& dir) {
         error = "seq_gap";
         return false;
       }
-      last_seq = head.seq;
+      if (!frame.open(payload) || !frame.validateAll()) {
+        error = frame.error();
+        return false;
+      }
+      last_seq = head.lastSeq();
       return true;
     });
     if (error.empty() && o.error != "stopped") {
@@ -133,7 +138,7 @@ Result<VerifyReport> verifyJournal(const std::filesystem::path& dir) {
       rep.segment = name;
       rep.position = o.end_pos;
       rep.reason = error;
-      rep.torn_tail = !has_sidecar && !later_sidecar && looksTornAt(*seg.file, o.end_pos, *size);
+      rep.torn_tail = !has_sidecar && !later_sidecar && canBeTorn(error) && looksTornAt(*seg.file, o.end_pos, *size);
       rep.damaged = !rep.torn_tail;
       rep.lines.push_back(name + (rep.torn_tail ? ": torn tail at byte " : ": damaged at byte ") +
                           std::to_string(o.end_pos) + " (" + error + ")" +

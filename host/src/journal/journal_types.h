@@ -4,12 +4,21 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/record.h"
 #include "common/status.h"
 
 namespace streamhost::journal {
+
+/// How the records of a batch frame are compressed; the value is stored in the frame.
+enum class Compression : uint8_t { kNone = 0, kLz4 = 1, kZstd = 2 };
+
+/// "none", "lz4", "zstd".
+const char* compressionName(Compression c);
+/// Parses a compressionName(); false for anything else.
+bool parseCompression(std::string_view name, Compression& out);
 
 /// Settings of one pipeline journal. Zero for a limit means "no limit".
 struct JournalOptions {
@@ -28,6 +37,8 @@ struct JournalOptions {
   /// A record whose encoded payload is larger is refused before anything of its
   /// batch is written (a pipeline's config.max_record_bytes); 0: the frame limit.
   uint64_t max_record_bytes = 0;
+  /// Compression of the batch frames written from now on; existing frames keep theirs.
+  Compression compression = Compression::kNone;
   /// One sparse index point per this many bytes of segment.
   uint64_t index_interval_bytes = 16ull << 10;
   /// How often the flusher checks age retention while idle.

@@ -8,10 +8,14 @@
 #include <vector>
 
 #include "common/record.h"
+#include "common/record_block.h"
 
 namespace streamhost::plugins {
 
 /// The records of one poll or push call: the object behind `sh_emitter_t*`.
+/// Emitted records are encoded straight into one RecordBlock, which the
+/// journal writes as it is; clear() keeps the buffers, so a batch reused
+/// across polls allocates nothing per record.
 /// Not thread-safe; one call fills it at a time.
 class RecordBatch {
  public:
@@ -33,23 +37,31 @@ class RecordBatch {
   /// Records a resume position with no record.
   sh_status_t checkpoint(sh_str_t offset);
 
-  const std::vector<Record>& records() const { return records_; }
-  /// Moves the records out and clears the batch (lastOffset included).
+  /// The records, encoded for the journal.
+  const RecordBlock& block() const { return block_; }
+  /// The records decoded (made on first use after a change; tests and the push path).
+  const std::vector<Record>& records() const;
+  /// Decodes the records and clears the batch (lastOffset included).
   std::vector<Record> takeRecords();
   /// Offset of the last record (with a non-empty offset) or checkpoint, whichever came last.
-  const std::optional<std::string>& lastOffset() const { return last_offset_; }
-  size_t size() const { return records_.size(); }
-  size_t bytes() const { return bytes_; }
-  bool empty() const { return records_.empty() && !last_offset_; }
+  std::optional<std::string> lastOffset() const;
+  size_t size() const { return block_.size(); }
+  size_t bytes() const { return block_.dataBytes(); }
+  bool empty() const { return block_.empty() && !checkpoint_; }
   size_t maxRecords() const { return max_records_; }
+  /// Empties the batch; its buffers keep their capacity.
   void clear();
 
  private:
   size_t max_records_;
   size_t max_bytes_;
-  size_t bytes_ = 0;
-  std::vector<Record> records_;
-  std::optional<std::string> last_offset_;
+  RecordBlock block_;
+  std::vector<uint32_t> flags_;  ///< per record: SH_REC_* (not kept in the journal)
+  std::vector<std::pair<std::string_view, std::string_view>> header_views_;
+  /// The last checkpoint, when no record with an offset came after it.
+  std::optional<std::string> checkpoint_;
+  mutable std::vector<Record> decoded_;
+  mutable bool decoded_valid_ = false;
 };
 
 }  // namespace streamhost::plugins

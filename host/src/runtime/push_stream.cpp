@@ -196,14 +196,14 @@ Result<PushOutcome> PushStream::pushAdmitted(const plugins::PushRequest& request
   }
   size_t bytes = batch.bytes();
   std::optional<std::string> last_offset = batch.lastOffset();
-  std::vector<Record> records = batch.takeRecords();
+  const size_t record_count = batch.size();
   journal::SeqRange range;
   std::future<Status> durable;
-  if (!records.empty()) {
+  if (record_count > 0) {
     // Shared so the promise outlives set_value() even if this thread returns first.
     auto done = std::make_shared<std::promise<Status>>();
     durable = done->get_future();
-    auto appended = journal_->append(stream_id_, records, [done](const Status& s, journal::SeqRange) {
+    auto appended = journal_->appendBlock(stream_id_, batch.block(), [done](const Status& s, journal::SeqRange) {
       done->set_value(s);
     });
     if (!appended) {
@@ -241,10 +241,10 @@ Result<PushOutcome> PushStream::pushAdmitted(const plugins::PushRequest& request
     persistDurable(range.last, *last_offset);
   }
   int64_t now = clock_.nowMillis();
-  if (!records.empty()) {
-    metrics_->addEvents(now, static_cast<int64_t>(records.size()), static_cast<int64_t>(bytes), now);
+  if (record_count > 0) {
+    metrics_->addEvents(now, static_cast<int64_t>(record_count), static_cast<int64_t>(bytes), now);
   }
-  out.records = records.size();
+  out.records = record_count;
   return out;
 }
 

@@ -22,7 +22,8 @@ Worker::Worker(std::string stream_id, plugins::ConnectorPtr connector, journal::
       metrics_(std::move(metrics)),
       callbacks_(std::move(callbacks)),
       options_(options),
-      clock_(clock) {}
+      clock_(clock),
+      batch_(options.max_batch_records, options.max_batch_bytes) {}
 
 Worker::~Worker() {
   // An abandoned worker is destroyed by its own thread, which is detached.
@@ -237,6 +238,12 @@ bool Worker::settleInFlight() {
   Status durable;
   {
     std::unique_lock lock(batch.completion->mu);
+    if (!batch.completion->done) {
+      // Nothing else to do until it is durable: the group-commit delay would only add to the wait.
+      lock.unlock();
+      journal_->requestSync();
+      lock.lock();
+    }
     batch.completion->cv.wait(lock, [&] { return batch.completion->done; });
     durable = batch.completion->status;
   }
@@ -257,8 +264,10 @@ bool Worker::settleInFlight() {
 }
 
 bool Worker::pollOnce() {
-  // Polls while the batch in flight syncs.
-  plugins::RecordBatch batch(options_.max_batch_records, options_.max_batch_bytes);
+  // Polls while the batch in flight syncs. The batch in flight was copied
+  // into the journal when it was appended, so its buffer can be refilled.
+  plugins::RecordBatch& batch = batch_;
+  batch.clear();
   Status s = connector_->poll(batch, options_.max_batch_records, options_.poll_timeout_ms);
   if (!s) {
     // What is in flight may still become durable; its offset is then not
@@ -275,17 +284,15 @@ bool Worker::pollOnce() {
   }
   InFlight next;
   next.bytes = batch.bytes();
-  // takeRecords() empties the batch, offset included.
   next.offset = batch.lastOffset();
-  std::vector<Record> records = batch.takeRecords();
-  next.records = records.size();
-  next.last_ts = records.empty() ? 0 : records.back().ts_ms;
-  if (records.empty()) {
+  next.records = batch.size();
+  next.last_ts = batch.block().lastTs();
+  if (batch.size() == 0) {
     // Only the position moved (nothing to write): commit it now, in order.
     return !next.offset || commitOffset(*next.offset, 0);
   }
   next.completion = std::make_shared<Completion>();
-  auto r = journal_->append(stream_id_, records,
+  auto r = journal_->appendBlock(stream_id_, batch.block(),
                             [c = next.completion](const Status& status, journal::SeqRange /*range*/) {
                               std::lock_guard lock(c->mu);
                               c->done = true;

@@ -19,6 +19,7 @@
 #include "metrics/stream_metrics.h"
 #include "runtime/stream_callbacks.h"
 #include "plugins/connector.h"
+#include "plugins/record_batch.h"
 
 namespace streamhost::runtime {
 
@@ -136,6 +137,8 @@ class Worker : public std::enable_shared_from_this<Worker> {
   std::chrono::milliseconds backoff_{0};
   std::chrono::steady_clock::time_point next_lag_{};
   std::optional<InFlight> in_flight_;
+  /// Reused for every poll: its buffers stop growing after the first few batches.
+  plugins::RecordBatch batch_;
   std::thread thread_;
 };
 

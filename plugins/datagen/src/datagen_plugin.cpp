@@ -104,8 +104,9 @@ class DatagenSource : public sdk::Source {
     }
     const uint64_t allowed = pacer_.take(now, want);
     uint64_t sent = 0;
+    GeneratedRecord& r = scratch_;
     while (sent < allowed) {
-      GeneratedRecord r = generator_.next();
+      generator_.next(r);
       if (!sink.emit(r.key, r.value, r.offset, SH_OP_NONE, now)) {
         generator_.resumeAfter(r.n - 1);  // not taken: make it again next time
         break;
@@ -118,6 +119,7 @@ class DatagenSource : public sdk::Source {
 
   GeneratorConfig config_;
   Generator generator_;
+  GeneratedRecord scratch_;  // reused for every record
   RatePacer pacer_;
   Waiter waiter_;
   std::atomic<bool> paused_{false};

@@ -45,11 +45,18 @@ bool Generator::exhausted() const {
 
 GeneratedRecord Generator::next() {
   GeneratedRecord r;
-  r.n = next_++;
-  r.key = std::to_string(r.n);
-  r.offset = r.key;
-  r.value = "{\"n\":" + r.key + ",\"payload\":\"" + payload_ + "\"}";
+  next(r);
   return r;
+}
+
+void Generator::next(GeneratedRecord& r) {
+  r.n = next_++;
+  char digits[24];
+  const auto end = std::to_chars(digits, digits + sizeof(digits), r.n).ptr;
+  r.key.assign(digits, end);
+  r.offset = r.key;
+  r.value.assign("{\"n\":");
+  r.value.append(r.key).append(",\"payload\":\"").append(payload_).append("\"}");
 }
 
 int64_t Generator::remaining() const {

@@ -52,6 +52,8 @@ class Generator {
   bool exhausted() const;
   /// The next record; call only when !exhausted().
   GeneratedRecord next();
+  /// next() into `into`, reusing its strings' buffers (no allocation per record).
+  void next(GeneratedRecord& into);
   /// Records still to come, -1 when endless.
   int64_t remaining() const;
   /// Number of the record next() returns.

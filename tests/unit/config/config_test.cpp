@@ -87,6 +87,8 @@ TEST(ConfigTest, ErrorsNameTheKeyPath) {
            {"auth:\n  api_keys:\n    - key: k\n", "auth.api_keys[0].name"},
            {"store: mysql\n", "store"},
            {"log:\n  format: xml\n", "log.format"},
+           {"journal:\n  compression: gzip\n", "journal.compression"},
+           {"journal:\n  compression: ZSTD\n", "journal.compression"},
        }) {
     auto r = loadConfig(write(dir, c.yaml), {}, {});
     ASSERT_FALSE(r.isOk()) << c.yaml;
@@ -118,6 +120,23 @@ TEST(ConfigTest, ConsoleKeysDefaultToOnAndTheInstalledFiles) {
   r = loadConfig({}, {{"STREAMHOST_CONSOLE_ENABLED", "no"}}, {});
   ASSERT_TRUE(r.isOk()) << r.status().toString();
   EXPECT_FALSE(r->console.enabled);
+}
+
+TEST(ConfigTest, JournalCompressionTakesNoneLz4OrZstd) {
+  testing::TempDir dir;
+  auto def = loadConfig({}, {}, {});
+  ASSERT_TRUE(def.isOk());
+  EXPECT_EQ(def->journal.compression, "none");
+  auto zstd = loadConfig(write(dir, "journal:\n  compression: zstd\n"), {}, {});
+  ASSERT_TRUE(zstd.isOk()) << zstd.status().message();
+  EXPECT_EQ(zstd->journal.compression, "zstd");
+  auto lz4 = loadConfig({}, {}, {{"journal.compression", "lz4"}});
+  ASSERT_TRUE(lz4.isOk());
+  EXPECT_EQ(lz4->journal.compression, "lz4");
+  auto bad = loadConfig({}, {}, {{"journal.compression", "snappy"}});
+  ASSERT_FALSE(bad.isOk());
+  EXPECT_EQ(bad.status().field(), "journal.compression");
+  EXPECT_NE(bad.status().message().find("none, lz4 or zstd"), std::string::npos) << bad.status().message();
 }
 
 TEST(ConfigTest, MalformedYamlAndMissingFileAreClearErrors) {

@@ -18,12 +18,14 @@ using testutil::makeRecords;
 
 namespace fs = std::filesystem;
 
-/// Writes `batches` batches of `per_batch` records and closes the journal.
+/// Writes `batches` x `per_batch` records and closes the journal. Each record
+/// is appended on its own, so each gets a frame of its own and these tests can
+/// aim at record N by aiming at frame N.
 void fill(const fs::path& dir, const JournalOptions& o, int batches, int per_batch) {
   auto j = Journal::open(dir, o);
   ASSERT_TRUE(j.isOk());
-  for (int b = 0; b < batches; ++b) {
-    ASSERT_TRUE((*j)->append("s", makeRecords(per_batch, b * per_batch + 1, 50), nullptr).isOk());
+  for (int b = 0; b < batches * per_batch; ++b) {
+    ASSERT_TRUE((*j)->append("s", makeRecords(1, b + 1, 50), nullptr).isOk());
   }
   (*j)->close();
 }

@@ -132,5 +132,61 @@ TEST(RecordBatchTest, TakeRecordsEmptiesTheBatch) {
   EXPECT_EQ(batch.bytes(), 0u);
 }
 
+TEST(RecordBatchTest, AReusedBatchStartsEmptyAndKeepsItsOffsetOrder) {
+  RecordBatch batch(10, 1024);
+  sh_record_t a = record("a", "1");
+  sh_record_t b = record("b", "");
+  ASSERT_EQ(batch.emit(&a), SH_OK);
+  ASSERT_EQ(batch.emit(&b), SH_OK);
+  // The last record with an offset is the batch's position, not a later one without.
+  EXPECT_EQ(batch.lastOffset(), "1");
+  EXPECT_EQ(batch.block().lastWithOffset(), 0u);
+  ASSERT_EQ(batch.checkpoint(sh_str_t{"cp", 2}), SH_OK);
+  EXPECT_EQ(batch.lastOffset(), "cp");
+  sh_record_t c = record("c", "3");
+  ASSERT_EQ(batch.emit(&c), SH_OK);
+  EXPECT_EQ(batch.lastOffset(), "3");  // a record after the checkpoint moves past it
+  ASSERT_EQ(batch.records().size(), 3u);
+  EXPECT_EQ(batch.records()[1].offset, "");
+
+  batch.clear();
+  EXPECT_TRUE(batch.empty());
+  EXPECT_FALSE(batch.lastOffset().has_value());
+  sh_record_t d = record("d", "4");
+  ASSERT_EQ(batch.emit(&d), SH_OK);
+  ASSERT_EQ(batch.records().size(), 1u);
+  EXPECT_EQ(batch.records()[0].key, "d");
+  EXPECT_EQ(batch.lastOffset(), "4");
+  EXPECT_EQ(batch.bytes(), batch.records()[0].byteSize());
+}
+
+TEST(RecordBatchTest, TheBlockDecodesToWhatWasEmitted) {
+  Record r;
+  r.op = 'd';
+  r.key = std::string("k\0y", 3);
+  r.value.assign(300, 'v');
+  r.offset = "0/16B3748";
+  r.ts_ms = -1;
+  r.headers = {{"h1", "x"}, {"", std::string(200, 'h')}};
+  RecordBlock block;
+  block.add(r);
+  block.add(Record{});
+  std::string_view in = block.bytes();
+  Record got;
+  ASSERT_TRUE(RecordBlock::decode(in, got));
+  EXPECT_EQ(got.op, r.op);
+  EXPECT_EQ(got.key, r.key);
+  EXPECT_EQ(got.value, r.value);
+  EXPECT_EQ(got.offset, r.offset);
+  EXPECT_EQ(got.ts_ms, r.ts_ms);
+  EXPECT_EQ(got.headers, r.headers);
+  ASSERT_TRUE(RecordBlock::decode(in, got));
+  EXPECT_TRUE(got.key.empty() && got.headers.empty() && got.ts_ms == 0);
+  EXPECT_TRUE(in.empty());
+  EXPECT_EQ(block.dataBytes(), r.byteSize());
+  std::string_view cut = block.slice(0, 1).substr(0, 20);
+  EXPECT_FALSE(RecordBlock::decode(cut, got));  // truncated input is refused, not over-read
+}
+
 }  // namespace
 }  // namespace streamhost::plugins
