@@ -53,7 +53,8 @@ bench: deps-test
 	bench/run_all.sh build-bench
 
 # libFuzzer targets (clang) for the JSON readers, webhook bodies and signature
-# headers, journal frames and the YAML config: each runs FUZZ_SECONDS.
+# headers, journal frames and recovery, the YAML config, the pgoutput decoder
+# and the API's request targets and query parameters: each runs FUZZ_SECONDS.
 FUZZ_SECONDS ?= 600
 fuzz: deps-test
 	scripts/fuzz.sh build-fuzz time $(FUZZ_SECONDS)

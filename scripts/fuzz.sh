@@ -5,7 +5,7 @@
 # New inputs go to BUILD_DIR/corpus/<target> (the seeds in tests/fuzz/corpus
 # stay as they are); a crash leaves BUILD_DIR/crash-* and fails the script.
 # Prints one line per target: runs, coverage edges, corpus size.
-# FUZZ_TARGETS="fuzz_a fuzz_b" limits the run to those targets.
+# FUZZ_TARGETS="fuzz_a fuzz_b" limits the build and the run to those targets.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:?usage: fuzz.sh BUILD_DIR time|runs N}
@@ -18,7 +18,9 @@ case "$mode" in
 esac
 command -v clang++ >/dev/null || { echo "clang is missing: apt-get install clang libclang-rt-14-dev" >&2; exit 1; }
 cmake -S tests/fuzz -B "$build" -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ >/dev/null
-cmake --build "$build" -j"${JOBS:-2}" >/dev/null
+targets=()
+for t in ${FUZZ_TARGETS:-}; do targets+=(--target "$t"); done
+cmake --build "$build" -j"${JOBS:-2}" "${targets[@]}" >/dev/null
 status=0
 printf '%-20s %10s %8s %8s %s\n' target runs edges corpus result
 for src in tests/fuzz/fuzz_*.cpp; do

@@ -49,6 +49,8 @@ int main(int argc, char** argv) {
     case CommandLine::Action::kJournalVerify:
     case CommandLine::Action::kJournalRepair:
       return streamhost::app::runJournalCommand(*config, *cl);
+    case CommandLine::Action::kKeysRotateDataKey:
+      return streamhost::app::runRotateDataKey(*config);
     case CommandLine::Action::kKeysCreate: {
       auto key = streamhost::app::createApiKey(*config, cl->key_name, cl->key_scopes);
       if (!key) {

@@ -14,6 +14,8 @@
 
 #include "common/crypto.h"
 #include "store/sqlite_db.h"
+#include "store/sqlite_reseal.h"
+#include "store/sqlite_store.h"
 #include "stream_test_helpers.h"
 #include "support/daemon_harness.h"
 #include "support/http_client.h"
@@ -161,6 +163,78 @@ TEST_F(SecurityTest, GithubRedeliveryIsStoredOnce) {
   EXPECT_EQ(again.status, 200) << again.describe();
   EXPECT_EQ(again.json["duplicates"].integer(), 1) << again.describe();
   EXPECT_EQ(allEvents(api(), pipeline_).size(), 1u);
+}
+
+std::string readFile(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+TEST_F(SecurityTest, DataKeyRotationKeepsConnectionAndStreamSecretsWorking) {
+  std::string id = createWebhook("rotated", githubConfig());
+  start(id);
+  ASSERT_EQ(signedIngest(id, R"({"n":1})").status, 202);
+  HttpResponse c = api().post("/api/connections",
+                              R"({"name":"db","type":"postgres","config":{"host":"db.internal","database":"shop",)"
+                              R"("user":"cdc"},"secrets":{"password":"pg-pw-3c1"}})");
+  ASSERT_EQ(c.status, 201) << c.describe();
+  const std::string conn = c.json["data"]["id"].str();
+  const auto key_file = daemon_.dataDir() / "secret.key";
+  const std::string old_key = readFile(key_file);
+
+  std::string out;
+  EXPECT_EQ(daemon_.runCommand({"keys", "rotate-data-key"}, out), 1) << out;
+  EXPECT_NE(out.find("running streamhostd"), std::string::npos) << out;
+  EXPECT_EQ(readFile(key_file), old_key) << "rotation went ahead under a running daemon";
+
+  ASSERT_TRUE(daemon_.stop());
+  ASSERT_EQ(daemon_.runCommand({"keys", "rotate-data-key"}, out), 0) << out;
+  EXPECT_NE(out.find("re-sealed the secrets of 1 connections and 1 stream-config values"), std::string::npos)
+      << out;
+  const std::string new_key = readFile(key_file);
+  ASSERT_EQ(new_key.size(), 32u);
+  EXPECT_NE(new_key, old_key);
+  EXPECT_EQ(readFile(daemon_.dataDir() / ("secret.key.retired-" + crypto::keyFingerprint(old_key))), old_key);
+  EXPECT_FALSE(std::filesystem::exists(daemon_.dataDir() / "secret.key.next"));
+  {
+    const std::string db = (daemon_.dataDir() / "streamhost.db").string();
+    auto with_old = store::openSqliteStore(db, old_key);
+    ASSERT_TRUE(with_old.isOk()) << with_old.status().toString();
+    EXPECT_FALSE((*with_old)->getStream(id).isOk()) << "the old key still opens the stream's secret";
+    EXPECT_FALSE((*with_old)->getConnection(conn).isOk()) << "the old key still opens the connection's secrets";
+  }
+  EXPECT_EQ(storeBytes(daemon_.dataDir()).find(kSecret), std::string::npos);
+
+  ASSERT_TRUE(daemon_.start());
+  EXPECT_TRUE(waitForStatus(api(), id, "running"));
+  EXPECT_EQ(signedIngest(id, R"({"n":2})").status, 202);
+  EXPECT_EQ(ingest(id, R"({"n":3})", {{"X-Hub-Signature-256", githubSig("other", R"({"n":3})")}}).status, 401);
+  HttpResponse got = api().get("/api/connections/" + conn);
+  EXPECT_EQ(got.status, 200) << got.describe();
+  EXPECT_NE(got.body.find("password"), std::string::npos) << got.describe();
+  EXPECT_EQ(got.body.find("pg-pw-3c1"), std::string::npos) << "a secret reached a response";
+}
+
+// A rotation cut short after its store transaction (new key in secret.key.next,
+// values sealed under it, secret.key still the old one) is finished by the next start.
+TEST_F(SecurityTest, AnInterruptedDataKeyRotationIsFinishedByTheNextStart) {
+  std::string id = createWebhook("interrupted", githubConfig());
+  start(id);
+  ASSERT_TRUE(daemon_.stop());
+  const auto key_file = daemon_.dataDir() / "secret.key";
+  const std::string old_key = readFile(key_file);
+  const std::string next = crypto::randomBytes(crypto::kAesKeySize);
+  ASSERT_TRUE(crypto::writeKeyFile((daemon_.dataDir() / "secret.key.next").string(), next).isOk());
+  auto resealed = store::resealSqliteStore((daemon_.dataDir() / "streamhost.db").string(), old_key, next);
+  ASSERT_TRUE(resealed.isOk()) << resealed.status().toString();
+  ASSERT_EQ(resealed->stream_values, 1u);
+
+  ASSERT_TRUE(daemon_.start());
+  EXPECT_NE(daemon_.log().find("finished an interrupted data key rotation"), std::string::npos);
+  EXPECT_EQ(readFile(key_file), next);
+  EXPECT_FALSE(std::filesystem::exists(daemon_.dataDir() / "secret.key.next"));
+  EXPECT_TRUE(waitForStatus(api(), id, "running"));
+  EXPECT_EQ(signedIngest(id, R"({"n":1})").status, 202);
 }
 
 TEST_F(SecurityTest, ApiKeysAreManagedThroughTheApi) {

@@ -185,6 +185,32 @@ std::string DaemonHarness::createKey(const std::string& name, const std::string&
   return out;
 }
 
+int DaemonHarness::runCommand(const std::vector<std::string>& args, std::string& output) {
+  int pipe_fds[2];
+  if (::pipe2(pipe_fds, O_CLOEXEC) != 0) {
+    ADD_FAILURE() << "pipe: " << std::strerror(errno);
+    return -1;
+  }
+  std::vector<std::string> argv = {daemonPath(), "--data-dir", data_dir_.string(), "--plugin-dir", pluginDir()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  pid_t pid = spawn(argv, pipe_fds[1], pipe_fds[1]);
+  ::close(pipe_fds[1]);
+  output.clear();
+  char buf[512];
+  ssize_t n = 0;
+  while ((n = ::read(pipe_fds[0], buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR)) {
+    if (n > 0) {
+      output.append(buf, static_cast<size_t>(n));
+    }
+  }
+  ::close(pipe_fds[0]);
+  int wstatus = 0;
+  if (pid < 0 || ::waitpid(pid, &wstatus, 0) != pid || !WIFEXITED(wstatus)) {
+    return -1;
+  }
+  return WEXITSTATUS(wstatus);
+}
+
 ::testing::AssertionResult DaemonHarness::start() {
   if (pid_ > 0) {
     return ::testing::AssertionFailure() << "streamhostd is already running (pid " << pid_ << ")";

@@ -66,6 +66,11 @@ class DaemonHarness {
   /// Works whether or not the daemon runs; empty (plus a test failure) when it fails.
   std::string createKey(const std::string& name, const std::string& scopes);
 
+  /// Runs `streamhostd --data-dir D --plugin-dir P ARGS...` to its end (a
+  /// command, not the daemon) and returns its exit status (-1 when it did not
+  /// exit normally); `output` gets its stdout and stderr.
+  int runCommand(const std::vector<std::string>& args, std::string& output);
+
   /// The admin key made at construction.
   const std::string& adminKey() const { return admin_key_; }
   uint16_t port() const { return port_; }

@@ -8,7 +8,6 @@
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/TCPServer.h>
 #include <Poco/ThreadPool.h>
-#include <Poco/URI.h>
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -23,6 +22,7 @@
 
 #include "api/http_connection.h"
 #include "api/json.h"
+#include "api/request_target.h"
 
 namespace streamhost::api {
 namespace {
@@ -435,15 +435,11 @@ struct HttpServer::Pipeline {
     bool close = false;
     ApiResponse resp;
     try {
-      Poco::URI uri(preq.getURI());
-      req.path = Router::stripVersionPrefix(uri.getPath());
-      req.raw_query = uri.getRawQuery();
-      for (auto& kv : uri.getQueryParameters()) {
-        req.query.emplace_back(std::move(kv));
+      if (Status s = parseRequestTarget(preq.getURI(), req); !s) {
+        resp = errorResponse(400, "validation_error", s.message(), "", req.request_id);
+      } else {
+        resp = run(preq, req, route_name, close);
       }
-      resp = run(preq, req, route_name, close);
-    } catch (const Poco::SyntaxException& e) {
-      resp = errorResponse(400, "validation_error", "malformed request URI: " + e.message(), "", req.request_id);
     } catch (const std::exception& e) {
       Poco::Logger::get("streamhost.api").error("request failed request_id=%s error=\"%s\"", req.request_id,
                                                 std::string(e.what()));

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <sstream>
 
+#include "app/data_key_rotation.h"
 #include "app/version.h"
 #include "common/crypto.h"
 #include "common/ids.h"
@@ -58,7 +59,8 @@ Status becomeDataDirOwner(const std::filesystem::path& data_dir) {
 std::string usage() {
   return "usage: streamhostd [options]\n"
          "       streamhostd [--config FILE] keys create --name NAME --scopes SCOPE[,SCOPE...]\n"
-         "         (run as root, it acts as the owner of data_dir, e.g. the streamhost user)\n"
+         "       streamhostd [--config FILE] keys rotate-data-key   (daemon stopped)\n"
+         "         (run as root, these act as the owner of data_dir, e.g. the streamhost user)\n"
          "       streamhostd [--config FILE] journal verify PIPELINE_ID\n"
          "       streamhostd [--config FILE] journal repair PIPELINE_ID [--quarantine]   (daemon stopped)\n"
          "\n"
@@ -131,9 +133,15 @@ Result<CommandLine> parseCommandLine(const std::vector<std::string>& args) {
         return invalidArgument("--set needs KEY=VALUE, got '" + *v + "'", "--set");
       }
       cl.settings[v->substr(0, eq)] = v->substr(eq + 1);
-    } else if (a == "keys" && !in_keys) {
+    } else if (a == "keys" && !in_keys && cl.action != CommandLine::Action::kKeysRotateDataKey) {
+      if (i + 1 < args.size() && args[i + 1] == "rotate-data-key") {
+        ++i;
+        cl.action = CommandLine::Action::kKeysRotateDataKey;
+        continue;
+      }
       if (i + 1 >= args.size() || args[i + 1] != "create") {
-        return invalidArgument("the keys command knows one action: keys create --name NAME --scopes a,b", "keys");
+        return invalidArgument(
+            "the keys command knows two actions: keys create --name NAME --scopes a,b | keys rotate-data-key", "keys");
       }
       ++i;
       in_keys = true;
@@ -270,6 +278,26 @@ int runJournalCommand(const config::Config& config, const CommandLine& cl) {
     return 2;
   }
   std::cout << *done << "\n";
+  return 0;
+}
+
+int runRotateDataKey(const config::Config& config) {
+  if (Status s = becomeDataDirOwner(config.data_dir); !s) {
+    std::cerr << "streamhostd: " << s.message() << "\n";
+    return 2;
+  }
+  auto rep = rotateDataKey(config.data_dir);
+  if (!rep) {
+    std::cerr << "streamhostd: data key not rotated: " << rep.status().message() << "\n";
+    return rep.status().code() == StatusCode::kBusy ? 1 : 2;
+  }
+  std::cout << (rep->resumed ? "finished an interrupted rotation: " : "rotated the data key: ") << rep->old_fingerprint
+            << " -> " << rep->new_fingerprint << "\n"
+            << "re-sealed the secrets of " << rep->connections << " connections and " << rep->stream_values
+            << " stream-config values\n"
+            << "the old key is kept as " << rep->retired.string()
+            << "; remove it once backups taken before now are no longer needed\n"
+            << "list cursors handed out before now are refused; clients start those listings again\n";
   return 0;
 }
 

@@ -13,7 +13,8 @@ namespace streamhost::app {
 
 /// The command line, parsed without Poco so errors read the same everywhere.
 struct CommandLine {
-  enum class Action { kServe, kCheckConfig, kVersion, kListPlugins, kHelp, kKeysCreate, kJournalVerify, kJournalRepair };
+  enum class Action { kServe, kCheckConfig, kVersion, kListPlugins, kHelp, kKeysCreate, kKeysRotateDataKey, kJournalVerify,
+                      kJournalRepair };
   Action action = Action::kServe;
   std::filesystem::path config_path;  ///< empty: STREAMHOST_CONFIG or /etc/streamhost/streamhost.yaml if present
   std::map<std::string, std::string> settings;  ///< --listen, --data-dir, --plugin-dir, --set k=v
@@ -32,6 +33,11 @@ Result<config::Config> loadEffectiveConfig(const CommandLine& cl);
 /// `journal verify|repair PIPELINE`: prints the report; returns the exit code
 /// (0 clean or repaired, 1 damage left, 2 the journal could not be read).
 int runJournalCommand(const config::Config& config, const CommandLine& cl);
+
+/// `keys rotate-data-key`: re-seals the store under a new data key (daemon
+/// stopped) and prints what it did; returns the exit code (0 done, 1 refused
+/// because the data dir is in use, 2 failed).
+int runRotateDataKey(const config::Config& config);
 
 /// The scopes an API key can have.
 const std::vector<std::string>& knownScopes();

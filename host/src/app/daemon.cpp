@@ -5,6 +5,7 @@
 #include <atomic>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <set>
 #include <system_error>
 
@@ -17,6 +18,8 @@
 #include "api/connection_routes.h"
 #include "api/console_routes.h"
 #include "api/stream_routes.h"
+#include "app/data_dir_lock.h"
+#include "app/data_key_rotation.h"
 #include "app/logging.h"
 #include "app/version.h"
 #include "common/clock.h"
@@ -38,6 +41,7 @@ namespace streamhost::app {
 
 // Members are declared in dependency order, so they are destroyed in reverse.
 struct Daemon::Parts {
+  std::optional<DataDirLock> data_dir_lock;  // held shared while the daemon lives
   config::Config config;
   SystemClock clock;
   IdGenerator ids;
@@ -92,7 +96,23 @@ Result<DaemonPtr> Daemon::create(const config::Config& config) {
   if (Status s = prepareDataDir(config.data_dir); !s) {
     return s;
   }
-  auto key = crypto::loadOrCreateKeyFile((config.data_dir / "secret.key").string());
+  auto finished = finishInterruptedRotation(config.data_dir);
+  if (!finished) {
+    return Status(finished.status().code(),
+                  "cannot finish the interrupted data key rotation: " + finished.status().message());
+  }
+  if (*finished) {
+    const RotationReport& r = **finished;
+    logger().warning("finished an interrupted data key rotation key=" + r.new_fingerprint +
+                     " previous=" + r.old_fingerprint + " connections=" + std::to_string(r.connections) +
+                     " stream_values=" + std::to_string(r.stream_values) + " retired=" + r.retired.string());
+  }
+  auto lock = DataDirLock::acquire(config.data_dir, DataDirLock::Mode::kShared);
+  if (!lock) {
+    return lock.status();
+  }
+  parts->data_dir_lock.emplace(std::move(*lock));
+  auto key = crypto::loadOrCreateKeyFile((config.data_dir / kDataKeyFile).string());
   if (!key) {
     return key.status();
   }

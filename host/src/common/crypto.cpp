@@ -329,14 +329,22 @@ Result<std::string> readKeyFile(const std::string& path, int fd) {
   return key;
 }
 
-/// Writes a fresh key next to `path` and links it into place; kAlreadyExists if another process won.
-Status createKeyFile(const std::string& path) {
+Status syncParentDir(const std::string& path) {
+  std::string dir = std::filesystem::path(path).parent_path().string();
+  Fd dir_fd(::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (dir_fd.get() < 0 || ::fsync(dir_fd.get()) != 0) {
+    return internalError(errnoText("cannot sync directory of key file", path));
+  }
+  return Status::ok();
+}
+
+/// Writes `key` next to `path` and links it into place; kAlreadyExists if `path` exists.
+Status installKeyFile(const std::string& path, std::string_view key) {
   std::string tmp = path + ".tmp-" + hexEncode(randomBytes(8));
   Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600));
   if (fd.get() < 0) {
     return internalError(errnoText("cannot create key file", tmp));
   }
-  std::string key = randomBytes(kAesKeySize);
   // fchmod: the umask may only have narrowed 0600, but be explicit.
   bool ok = ::fchmod(fd.get(), 0600) == 0 && ::write(fd.get(), key.data(), key.size()) == ssize_t(key.size()) &&
             ::fsync(fd.get()) == 0;
@@ -349,16 +357,11 @@ Status createKeyFile(const std::string& path) {
   if (link_rc != 0) {
     errno = link_errno;
     if (link_errno == EEXIST) {
-      return Status(StatusCode::kAlreadyExists, "key file appeared concurrently");
+      return Status(StatusCode::kAlreadyExists, "key file " + path + " already exists");
     }
     return internalError(errnoText("cannot install key file", path));
   }
-  std::string dir = std::filesystem::path(path).parent_path().string();
-  Fd dir_fd(::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (dir_fd.get() < 0 || ::fsync(dir_fd.get()) != 0) {
-    return internalError(errnoText("cannot sync directory of key file", path));
-  }
-  return Status::ok();
+  return syncParentDir(path);
 }
 
 }  // namespace
@@ -372,12 +375,35 @@ Result<std::string> loadOrCreateKeyFile(const std::string& path) {
     if (errno != ENOENT) {
       return Status(StatusCode::kInvalidConfig, errnoText("cannot open key file", path));
     }
-    Status created = createKeyFile(path);
+    Status created = installKeyFile(path, randomBytes(kAesKeySize));
     if (!created.isOk() && created.code() != StatusCode::kAlreadyExists) {
       return created;
     }
   }
   return internalError("key file " + path + " vanished while being created");
+}
+
+Result<std::string> readKeyFile(const std::string& path) {
+  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+  if (fd.get() < 0) {
+    if (errno == ENOENT) {
+      return notFound("no key file " + path);
+    }
+    return Status(StatusCode::kInvalidConfig, errnoText("cannot open key file", path));
+  }
+  return readKeyFile(path, fd.get());
+}
+
+Status writeKeyFile(const std::string& path, std::string_view key) {
+  if (key.size() != kAesKeySize) {
+    return invalidArgument("a key file holds " + std::to_string(kAesKeySize) + " bytes, got " +
+                           std::to_string(key.size()));
+  }
+  return installKeyFile(path, key);
+}
+
+std::string keyFingerprint(std::string_view key) {
+  return sha256Hex(std::string("streamhost key fingerprint\n") + std::string(key)).substr(0, 16);
 }
 
 }  // namespace streamhost::crypto

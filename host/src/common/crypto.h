@@ -74,4 +74,16 @@ Result<std::string> openAesGcm(std::string_view key, std::string_view sealed, st
 /// regular file, has the wrong size, or grants any permission to group or others.
 Result<std::string> loadOrCreateKeyFile(const std::string& path);
 
+/// Reads an existing key file with the checks of loadOrCreateKeyFile(); kNotFound when there is none.
+Result<std::string> readKeyFile(const std::string& path);
+
+/// Writes `key` (32 bytes) to `path` with mode 0600: a temporary file,
+/// fsync'd, linked into place, then the directory fsync'd.
+/// @returns kAlreadyExists when `path` exists (it is never replaced).
+Status writeKeyFile(const std::string& path, std::string_view key);
+
+/// A short public name of a key (16 hex digits of a domain-separated
+/// SHA-256): tells keys apart in file names and logs without revealing them.
+std::string keyFingerprint(std::string_view key);
+
 }  // namespace streamhost::crypto

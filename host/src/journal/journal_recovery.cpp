@@ -297,8 +297,17 @@ Result<RecoveredJournal> recoverJournal(const std::filesystem::path& dir, const 
     }
   }
   if (!out.segments.empty() && out.segments.back()->sealed) {
-    // The last kept segment was sealed (a later one was dropped): reopen it for writing.
-    if (Status s = makeActive(*out.segments.back()); !s) {
+    // The last kept segment was sealed (a later one was dropped): reopen it for
+    // writing. It loses its sidecar, and with it the trust the sidecar gave, so
+    // its frames are checked now rather than refused at the next start.
+    Segment& seg = *out.segments.back();
+    const uint64_t size = sizes[out.segments.size() - 1];
+    report.segments_scanned++;
+    std::string error = scanSegment(seg, size, opts.index_interval_bytes);
+    if (!error.empty()) {
+      return damagedJournalError(dir, seg.path.filename().string(), seg.size, error);
+    }
+    if (Status s = makeActive(seg); !s) {
       return s;
     }
     changed = true;

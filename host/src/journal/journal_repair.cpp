@@ -89,6 +89,7 @@ Result<VerifyReport> verifyJournal(const std::filesystem::path& dir) {
         rep.damaged = true;
         rep.segment = name;
         rep.reason = "seq_gap";
+        rep.missing_from = segs[i].first > expected ? expected : 0;
         rep.lines.push_back(name + ": starts at seq " + std::to_string(segs[i].first) + ", expected " +
                             std::to_string(expected));
         return rep;
@@ -169,6 +170,23 @@ Result<std::string> quarantineDamagedSegment(const std::filesystem::path& dir) {
     return std::string(rep->torn_tail ? "only a torn tail, which the next start cuts; nothing to quarantine"
                                       : "no damage; nothing to quarantine");
   }
+  const auto qdir = dir / kQuarantineDir;
+  if (rep->missing_from != 0) {
+    // Moving the segment after the gap would only move the gap: mark the gap itself.
+    if (Status s = createDirectoriesDurably(qdir); !s) {
+      return s;
+    }
+    const auto marker = qdir / segmentFileName(rep->missing_from);
+    auto file = FileHandle::open(marker, true, true);
+    if (!file) {
+      return file.status();
+    }
+    if (Status s = syncDirectory(qdir); !s) {
+      return s;
+    }
+    return "no segment holds seqs from " + std::to_string(rep->missing_from) + " to the start of " + rep->segment +
+           "; marked them as a quarantined gap with " + marker.string();
+  }
   const auto segs = segmentsOf(dir);
   auto it = std::find_if(segs.begin(), segs.end(),
                          [&](const Found& f) { return f.path.filename().string() == rep->segment; });
@@ -189,7 +207,6 @@ Result<std::string> quarantineDamagedSegment(const std::filesystem::path& dir) {
     const uint64_t highest = highestSeqIn(**file, *size);
     next_seq = highest >= it->first ? highest + 1 : it->first;
   }
-  const auto qdir = dir / kQuarantineDir;
   if (Status s = createDirectoriesDurably(qdir); !s) {
     return s;
   }

@@ -20,6 +20,8 @@ struct VerifyReport {
   std::string segment;          ///< where the first damage or the torn tail is
   uint64_t position = 0;        ///< its byte offset
   std::string reason;
+  /// For a seq_gap between segments: the first number no segment holds (0 otherwise).
+  uint64_t missing_from = 0;
   /// One line per finding, for the terminal.
   std::vector<std::string> lines;
 };
@@ -30,7 +32,10 @@ Result<VerifyReport> verifyJournal(const std::filesystem::path& dir);
 /// Moves the first damaged segment (and its sidecar) into `dir/quarantine/`,
 /// leaving a gap in the numbering that recovery accepts; sequence numbers are
 /// never reused or shifted. When it was the active segment a new empty one
-/// continues after the highest seq found in it. Returns what was done.
+/// continues after the highest seq found in it. When the damage is numbers
+/// that no segment holds (a segment file went missing), an empty marker named
+/// after the first of them goes to `dir/quarantine/` instead and no segment
+/// moves. Returns what was done.
 Result<std::string> quarantineDamagedSegment(const std::filesystem::path& dir);
 
 }  // namespace streamhost::journal

@@ -157,6 +157,71 @@ Result<std::string> openConfigSecrets(const std::string& public_json, const std:
   }
 }
 
+Result<std::optional<std::string>> resealValue(std::string_view sealed, std::string_view from_key,
+                                               std::string_view to_key, std::string_view aad,
+                                               const std::string& what) {
+  Result<std::string> plain = crypto::openAesGcm(from_key, sealed, aad);
+  if (!plain) {
+    if (crypto::openAesGcm(to_key, sealed, aad)) {
+      return std::optional<std::string>();
+    }
+    return internalError(what + " opens under neither the current nor the new data key");
+  }
+  Result<std::string> box = crypto::sealAesGcm(to_key, *plain, aad);
+  if (!box) {
+    return box.status();
+  }
+  return std::optional<std::string>(std::move(*box));
+}
+
+Result<std::optional<std::string>> resealSecrets(std::string_view sealed, std::string_view from_key,
+                                                 std::string_view to_key, std::string_view connection_id) {
+  return resealValue(sealed, from_key, to_key, connection_id,
+                     "the secrets of connection " + std::string(connection_id));
+}
+
+Result<std::optional<std::string>> resealConfigSecrets(const std::string& sealed_json, std::string_view from_key,
+                                                       std::string_view to_key, std::string_view stream_id,
+                                                       uint64_t& resealed) {
+  resealed = 0;
+  if (sealed_json.empty() || sealed_json == "{}") {
+    return std::optional<std::string>();
+  }
+  std::string where = "config of stream " + std::string(stream_id);
+  Result<Poco::Dynamic::Var> parsed = parseJson(sealed_json);
+  if (!parsed) {
+    return internalError("malformed " + where);
+  }
+  try {
+    auto boxes = parsed->extract<Poco::JSON::Object::Ptr>();
+    Poco::JSON::Object out;
+    for (const auto& [name, value] : *boxes) {
+      std::optional<std::string> box = value.isString() ? crypto::base64Decode(value.extract<std::string>())
+                                                        : std::nullopt;
+      if (!box) {
+        return internalError("malformed sealed key '" + name + "' in " + where);
+      }
+      auto again = resealValue(*box, from_key, to_key, configAad(stream_id, name),
+                               "sealed key '" + name + "' in " + where);
+      if (!again) {
+        return again.status();
+      }
+      if (again->has_value()) {
+        ++resealed;
+        out.set(name, crypto::base64Encode(**again));
+      } else {
+        out.set(name, value);
+      }
+    }
+    if (resealed == 0) {
+      return std::optional<std::string>();
+    }
+    return std::optional<std::string>(stringifyJson(out));
+  } catch (const Poco::Exception&) {
+    return internalError("malformed " + where);
+  }
+}
+
 std::string scopesToJson(const std::vector<std::string>& scopes) {
   Poco::JSON::Array arr;
   for (const auto& s : scopes) {

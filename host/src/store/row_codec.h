@@ -1,6 +1,8 @@
 #pragma once
 
+#include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -38,6 +40,23 @@ Result<SplitConfig> sealConfigSecrets(const std::string& config_json, const std:
 Result<std::string> openConfigSecrets(const std::string& public_json, const std::string& sealed_json,
                                       std::string_view key, std::string_view stream_id,
                                       std::vector<std::string>& secret_keys);
+
+/// Re-seals one sealed value from `from_key` to `to_key` under the same
+/// associated data. nullopt when it already opens under `to_key` (left as it
+/// is); kInternal (naming `what`, never the value) when it opens under neither.
+Result<std::optional<std::string>> resealValue(std::string_view sealed, std::string_view from_key,
+                                               std::string_view to_key, std::string_view aad,
+                                               const std::string& what);
+
+/// resealValue() for connection secrets (sealSecrets() output).
+Result<std::optional<std::string>> resealSecrets(std::string_view sealed, std::string_view from_key,
+                                                 std::string_view to_key, std::string_view connection_id);
+
+/// resealValue() for every key of a sealConfigSecrets() `sealed_json`; nullopt
+/// when nothing needed re-sealing. `resealed` counts the values re-sealed.
+Result<std::optional<std::string>> resealConfigSecrets(const std::string& sealed_json, std::string_view from_key,
+                                                       std::string_view to_key, std::string_view stream_id,
+                                                       uint64_t& resealed);
 
 /// Scopes as a JSON array of strings.
 std::string scopesToJson(const std::vector<std::string>& scopes);

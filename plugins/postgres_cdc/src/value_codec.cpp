@@ -85,9 +85,12 @@ void appendBytea(std::string& out, std::string_view s) {
   out += '"';
 }
 
+/// PostgreSQL's MAXDIM: text nested deeper is not an array the server wrote.
+constexpr int kMaxArrayDims = 6;
+
 /// Parses one array literal level starting at s[i] == '{'; appends a JSON array.
-bool appendArray(std::string& out, std::string_view s, size_t& i, uint32_t elem) {
-  if (i >= s.size() || s[i] != '{') {
+bool appendArray(std::string& out, std::string_view s, size_t& i, uint32_t elem, int depth = 1) {
+  if (i >= s.size() || s[i] != '{' || depth > kMaxArrayDims) {
     return false;
   }
   ++i;
@@ -100,7 +103,7 @@ bool appendArray(std::string& out, std::string_view s, size_t& i, uint32_t elem)
   std::string item;
   while (i < s.size()) {
     if (s[i] == '{') {
-      if (!appendArray(out, s, i, elem)) {
+      if (!appendArray(out, s, i, elem, depth + 1)) {
         return false;
       }
     } else if (s[i] == '"') {

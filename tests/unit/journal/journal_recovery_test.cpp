@@ -207,6 +207,71 @@ TEST(JournalRecoveryTest, QuarantineLeavesAGapAndNeverRenumbers) {
   EXPECT_FALSE(verifyJournal(dir.path())->damaged);
 }
 
+// A segment file removed by hand leaves numbers no file holds. Repair records
+// that gap instead of quarantining the healthy segments after it one by one.
+TEST(JournalRecoveryTest, RepairOfAMissingSegmentKeepsTheHealthySegmentsAfterIt) {
+  testing::TempDir dir;
+  JournalOptions o = fastOptions();
+  o.segment_bytes = 1024;
+  fill(dir.path(), o, 10, 4);
+  auto segs = segmentsIn(dir.path());
+  ASSERT_GE(segs.size(), 4u);
+  uint64_t first_lost = 0;
+  uint64_t first_after = 0;
+  ASSERT_TRUE(parseSegmentFileName(segs[1].filename().string(), first_lost));
+  ASSERT_TRUE(parseSegmentFileName(segs[2].filename().string(), first_after));
+  fs::remove(segs[1]);
+  fs::remove(indexPathFor(segs[1]));
+  ASSERT_FALSE(Journal::open(dir.path(), o).isOk());
+  ASSERT_TRUE(verifyJournal(dir.path())->damaged);
+
+  auto done = quarantineDamagedSegment(dir.path());
+  ASSERT_TRUE(done.isOk()) << done.status().toString();
+  for (size_t i = 2; i < segs.size(); ++i) {
+    EXPECT_TRUE(fs::exists(segs[i])) << segs[i] << " was healthy and is gone: " << *done;
+  }
+  auto j = Journal::open(dir.path(), o);
+  ASSERT_TRUE(j.isOk()) << j.status().toString();
+  EXPECT_EQ((*j)->recoveryReport().holes, 1u);
+  auto r = (*j)->read(0, 1000, 1 << 20);
+  ASSERT_TRUE(r.isOk()) << r.status().toString();
+  EXPECT_EQ(r->entries.size(), 40u - (first_after - first_lost));
+  auto next = (*j)->appendDurable("s", makeRecords(1, 41));
+  ASSERT_TRUE(next.isOk());
+  EXPECT_EQ(next->first, 41u);
+  EXPECT_FALSE(verifyJournal(dir.path())->damaged);
+}
+
+// A crash right after a roll leaves the new segment torn at its first frame;
+// recovery drops it and writes on in the sealed segment before it. That
+// segment loses its sidecar, so its frames are checked first: damage in it is
+// reported now, not accepted now and refused at the next start.
+TEST(JournalRecoveryTest, ASealedSegmentReopenedForWritingIsCheckedFirst) {
+  testing::TempDir dir;
+  JournalOptions o = fastOptions();
+  o.segment_bytes = 1024;
+  fill(dir.path(), o, 10, 4);
+  auto segs = segmentsIn(dir.path());
+  ASSERT_GE(segs.size(), 3u);
+  const fs::path sealed = segs[segs.size() - 2];
+  ASSERT_TRUE(fs::exists(indexPathFor(sealed)));
+  const auto frames = frameOffsets(sealed);
+  ASSERT_GE(frames.size(), 2u);
+  flipByte(sealed, frames[1] + kFrameHeaderBytes + 10);
+  fs::resize_file(segs.back(), 5);  // a torn first frame
+
+  auto j = Journal::open(dir.path(), o);
+  if (j.isOk()) {
+    (*j)->close();
+    auto again = Journal::open(dir.path(), o);
+    FAIL() << "the first start accepted " << sealed.filename() << ", the next one says: "
+           << (again.isOk() ? std::string("ok") : again.status().message());
+  }
+  EXPECT_NE(j.status().message().find(sealed.filename().string()), std::string::npos) << j.status().message();
+  EXPECT_NE(j.status().message().find("at byte " + std::to_string(frames[1]) + " "), std::string::npos)
+      << j.status().message();
+}
+
 TEST(JournalRecoveryTest, QuarantiningTheActiveSegmentContinuesAfterItsHighestSeq) {
   testing::TempDir dir;
   fill(dir.path(), fastOptions(), 2, 10);

@@ -77,5 +77,22 @@ TEST(ArrayCodecTest, FallbackLeavesNoPartialOutput) {
   EXPECT_EQ(out, R"(v="{1,2,")");
 }
 
+TEST(ArrayCodecTest, SixDimensionsAsPostgresAllows) {
+  EXPECT_EQ(pg(kInt4Array, "{{{{{{1}}}}}}"), "[[[[[[1]]]]]]");
+}
+
+// PostgreSQL never sends more than six dimensions (MAXDIM); deeper text is
+// not an array it wrote and stays a string instead of being parsed.
+TEST(ArrayCodecTest, DeeperThanSixDimensionsStaysText) {
+  EXPECT_EQ(pg(kInt4Array, "{{{{{{{1}}}}}}}"), R"("{{{{{{{1}}}}}}}")");
+}
+
+TEST(ArrayCodecTest, VeryDeepNestingDoesNotExhaustTheStack) {
+  std::string deep(200000, '{');
+  std::string out = pg(kInt4Array, deep);
+  EXPECT_EQ(out.size(), deep.size() + 2);
+  EXPECT_EQ(out.front(), '"');
+}
+
 }  // namespace
 }  // namespace streamhost::pgcdc
