@@ -208,7 +208,7 @@ TEST_F(KafkaTest, TypedOffsetsAreCheckedSetAndResetAndStartFollowsThem) {
   HttpResponse set = put(R"({"partitions":[{"topic":"orders","partition":0,"offset":5},)"
                          R"({"topic":"orders","partition":1,"offset":8}]})");
   ASSERT_EQ(set.status, 200) << set.describe();
-  EXPECT_EQ(set.json["data"]["attributes"]["position"]["partitions"][1]["offset"].integer(), 8) << set.describe();
+  EXPECT_EQ(set.json["data"]["attributes"]["position"]["partitions"][size_t{1}]["offset"].integer(), 8) << set.describe();
 
   ASSERT_EQ(api().post("/api/streams/" + id + "/start").status, 200);
   ASSERT_TRUE(waitForHead(api(), pipeline_, 7, 30s));
@@ -218,7 +218,7 @@ TEST_F(KafkaTest, TypedOffsetsAreCheckedSetAndResetAndStartFollowsThem) {
 
   ASSERT_EQ(api().post("/api/streams/" + id + "/stop").status, 200);
   got = api().get(path);
-  EXPECT_EQ(got.json["data"]["attributes"]["position"]["partitions"][0]["offset"].integer(), 10) << got.describe();
+  EXPECT_EQ(got.json["data"]["attributes"]["position"]["partitions"][size_t{0}]["offset"].integer(), 10) << got.describe();
   HttpResponse reset = api().del(path);
   ASSERT_EQ(reset.status, 200) << reset.describe();
   EXPECT_TRUE(reset.json["data"]["attributes"]["position"].isNull());

@@ -34,7 +34,7 @@ Json firstEventAfter(const HttpClient& c, const std::string& pipeline, uint64_t 
       [&] {
         HttpResponse r = eventsPage(c, pipeline, after, 1);
         if (r.status == 200 && r.json["data"].size() > 0) {
-          first = r.json["data"][0];
+          first = r.json["data"][size_t{0}];
           return true;
         }
         return false;
@@ -218,7 +218,7 @@ TEST_F(PgOffsetsTest, PutThenStartDeliversFromExactlyThatLsn) {
   ASSERT_EQ(api().post("/api/streams/" + id + "/stop").status, 200);
   HttpResponse reset = api().del("/api/streams/" + id + "/offsets");
   ASSERT_EQ(reset.status, 200) << reset.describe();
-  EXPECT_EQ(reset.json["meta"]["released"][0].str(), "dropped replication slot off_put");
+  EXPECT_EQ(reset.json["meta"]["released"][size_t{0}].str(), "dropped replication slot off_put");
   EXPECT_TRUE(reset.json["data"]["attributes"]["position"].isNull());
   EXPECT_FALSE(slotExists("off_put"));
   EXPECT_TRUE(daemon_.log().find("stream offset reset id=" + id) != std::string::npos);
@@ -249,7 +249,7 @@ TEST_F(PgOffsetsTest, PausedStreamOverItsBudgetWarnsThenGoesToError) {
     warned = a["health"].str() == "warning";
   }
   ASSERT_TRUE(warned) << a.dump();
-  EXPECT_NE(a["health_reasons"][0].str().find("max_slot_lag_bytes"), std::string::npos) << a.dump();
+  EXPECT_NE(a["health_reasons"][size_t{0}].str().find("max_slot_lag_bytes"), std::string::npos) << a.dump();
   EXPECT_GE(a["source_retained_bytes"].integer(), 4194304 * 8 / 10);
   EXPECT_EQ(a["source_budget_bytes"].integer(), 4194304);
   HttpResponse s = api().get("/api/streams/summary");
