@@ -102,7 +102,7 @@ Result<OffsetsView> StreamService::offsets(const std::string& id) {
     auto h = (*connector)->sourceHealth(v.row.committed_offset.value_or(""));
     if (h) {
       v.source_json = h->source_json;
-    } else {
+    } else if (h.status().code() != StatusCode::kNotImplemented) {
       v.source_error = h.status().message();
     }
   }
@@ -242,6 +242,9 @@ void StreamService::checkOne(const store::StreamRow& row, const plugins::SourceT
   }
   auto h = (*connector)->sourceHealth(row.committed_offset.value_or(""));
   connector->reset();
+  if (!h && h.status().code() == StatusCode::kNotImplemented) {
+    return;  // an SDK source that does not report health
+  }
   StreamHealth entry;
   entry.checked_at = clock_.nowMillis();
   if (!h) {

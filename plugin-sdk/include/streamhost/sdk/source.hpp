@@ -55,22 +55,22 @@ class Source {
   /// @{
   /// The typed JSON of a token this type wrote; "null" for an empty token.
   virtual std::string offsetToJson(std::string_view /*offset*/) {
-    throw Error(SH_ERR_UNSUPPORTED, "this source type has no typed offsets");
+    throw Error(SH_ERR_UNSUPPORTED, "this source type has no typed offsets.");
   }
   /// Checks `json` (the form offsetToJson writes) against the source and
   /// returns the token start() resumes after. Throw Error(SH_ERR_INVALID_ARGUMENT,
   /// why, "the.field") for a position the source cannot honour.
   virtual std::string offsetFromJson(std::string_view /*json*/) {
-    throw Error(SH_ERR_UNSUPPORTED, "this source type has no typed offsets");
+    throw Error(SH_ERR_UNSUPPORTED, "this source type has no typed offsets.");
   }
   /// Releases the position held at the source, so the next start from an
   /// empty token begins at the source's start. @returns one sentence per thing released.
   virtual std::vector<std::string> offsetReset() {
-    throw Error(SH_ERR_UNSUPPORTED, "this source type cannot reset its offset");
+    throw Error(SH_ERR_UNSUPPORTED, "this source type cannot reset its offset.");
   }
   /// What the source keeps for this stream, given its committed token.
   virtual SourceHealth sourceHealth(std::string_view /*committed_offset*/) {
-    throw Error(SH_ERR_UNSUPPORTED, "this source type does not report source health");
+    throw Error(SH_ERR_UNSUPPORTED, "this source type does not report source health.");
   }
   /// @}
 
