@@ -70,6 +70,51 @@ TEST(AbiCompatTest, APluginBuiltAgainstThe10HeaderRunsInThisHost) {
 
 // The good fixture emits with one emitBatch call: one host call on a 1.1
 // host, one emit per record on a host that announces 1.0.
+TEST(AbiCompatTest, APluginBuiltAgainstThe11HeaderLoadsAndHasNoTypedOffsets) {
+  auto l = loadFrom(scenario("frozen_1_1"));
+  const SourceTypeInfo* t = l->registry.findSourceType("frozen_11_source");
+  ASSERT_NE(t, nullptr) << l->report.toText();
+  EXPECT_EQ(t->vtable->offset_to_json, nullptr);
+  EXPECT_EQ(t->vtable->source_health, nullptr);
+  auto c = Connector::create(*t, options());
+  ASSERT_TRUE(c.isOk()) << c.status().toString();
+  EXPECT_FALSE((*c)->hasSourceHealth());
+  for (const Status& s : {(*c)->offsetToJson("1").status(), (*c)->offsetFromJson("{}").status(),
+                          (*c)->offsetReset().status(), (*c)->sourceHealth("").status()}) {
+    EXPECT_EQ(s.code(), StatusCode::kNotImplemented) << s.toString();
+  }
+}
+
+TEST(AbiCompatTest, AnSdkSourceWithoutTypedOffsetsAnswersNotImplemented) {
+  auto l = loadFrom(scenario("good"));
+  ASSERT_FALSE(l->registry.sourceTypeNames().empty()) << l->report.toText();
+  const SourceTypeInfo* t = l->registry.findSourceType(l->registry.sourceTypeNames().front());
+  ASSERT_NE(t->vtable->offset_to_json, nullptr);  // the SDK fills every 1.2 call
+  auto c = Connector::create(*t, options());
+  ASSERT_TRUE(c.isOk()) << c.status().toString();
+  auto typed = (*c)->offsetToJson("1");
+  EXPECT_EQ(typed.status().code(), StatusCode::kNotImplemented) << typed.status().toString();
+  EXPECT_NE(typed.status().message().find("no typed offsets"), std::string::npos);
+}
+
+TEST(AbiCompatTest, DatagenTypesItsOffsetsThroughTheAbi) {
+  auto l = loadFrom(STREAMHOST_TEST_PLUGIN_DIR);
+  const SourceTypeInfo* t = l->registry.findSourceType("datagen");
+  ASSERT_NE(t, nullptr) << l->report.toText();
+  auto c = Connector::create(*t, options(R"({"rate_per_second":0,"max_records":0,"payload_bytes":8})"));
+  ASSERT_TRUE(c.isOk()) << c.status().toString();
+  auto typed = (*c)->offsetToJson("41");
+  ASSERT_TRUE(typed.isOk()) << typed.status().toString();
+  EXPECT_EQ(*typed, R"({"n":41})");
+  EXPECT_EQ(*(*c)->offsetToJson(""), "null");
+  auto token = (*c)->offsetFromJson(R"({"n":7})");
+  ASSERT_TRUE(token.isOk()) << token.status().toString();
+  EXPECT_EQ(*token, "7");
+  auto bad = (*c)->offsetFromJson(R"({"n":7,"x":1})");
+  EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(bad.status().field(), "x");
+}
+
 TEST(AbiCompatTest, BatchEmitWorksOnBothHostVersions) {
   for (uint32_t version : {SH_ABI_VERSION, SH_ABI_MAKE_VERSION(1, 0)}) {
     auto l = loadFrom(scenario("good"), version);

@@ -81,7 +81,7 @@ SH_CHECK_OFFSET(sh_create_args_t, config_json, 56);
 SH_CHECK_OFFSET(sh_create_args_t, connection_json, 72);
 SH_CHECK_OFFSET(sh_create_args_t, plugin_opaque, 88); /* 1.1 */
 
-SH_CHECK_SIZE(sh_source_type_t, 168);
+SH_CHECK_SIZE(sh_source_type_t, 200);
 SH_CHECK_OFFSET(sh_source_type_t, name, 8);
 SH_CHECK_OFFSET(sh_source_type_t, description, 16);
 SH_CHECK_OFFSET(sh_source_type_t, flags, 24);
@@ -102,6 +102,21 @@ SH_CHECK_OFFSET(sh_source_type_t, wakeup, 136);
 SH_CHECK_OFFSET(sh_source_type_t, destroy, 144);
 SH_CHECK_OFFSET(sh_source_type_t, handle_request, 152);
 SH_CHECK_OFFSET(sh_source_type_t, abort, 160); /* 1.1 */
+SH_CHECK_OFFSET(sh_source_type_t, offset_to_json, 168);   /* 1.2 */
+SH_CHECK_OFFSET(sh_source_type_t, offset_from_json, 176); /* 1.2 */
+SH_CHECK_OFFSET(sh_source_type_t, offset_reset, 184);     /* 1.2 */
+SH_CHECK_OFFSET(sh_source_type_t, source_health, 192);    /* 1.2 */
+
+SH_CHECK_SIZE(sh_source_health_t, 72); /* 1.2 */
+SH_CHECK_OFFSET(sh_source_health_t, level, 4);
+SH_CHECK_OFFSET(sh_source_health_t, action, 8);
+SH_CHECK_OFFSET(sh_source_health_t, retained_bytes, 16);
+SH_CHECK_OFFSET(sh_source_health_t, budget_bytes, 24);
+SH_CHECK_OFFSET(sh_source_health_t, reason, 32);
+SH_CHECK_OFFSET(sh_source_health_t, reason_size, 40);
+SH_CHECK_OFFSET(sh_source_health_t, source_json, 48);
+SH_CHECK_OFFSET(sh_source_health_t, source_cap, 56);
+SH_CHECK_OFFSET(sh_source_health_t, source_len, 64);
 
 SH_CHECK_SIZE(sh_connection_type_t, 48);
 SH_CHECK_OFFSET(sh_connection_type_t, name, 8);
@@ -122,7 +137,7 @@ SH_CHECK_OFFSET(sh_plugin_t, connection_type_count, 56);
 SH_CHECK_OFFSET(sh_plugin_t, opaque, 64);   /* 1.1 */
 SH_CHECK_OFFSET(sh_plugin_t, shutdown, 72); /* 1.1 */
 
-_Static_assert(SH_ABI_VERSION == 0x00010001u, "ABI version moved; update these checks with the new minor");
+_Static_assert(SH_ABI_VERSION == 0x00010002u, "ABI version moved; update these checks with the new minor");
 #else
 #error "no ABI layout table for this data model: add one before shipping plugins for it"
 #endif

@@ -92,17 +92,17 @@ TEST(AbiLoaderTest, NewerMinorIsRefusedNamingBothVersions) {
   ASSERT_EQ(loaded.report.entries.size(), 1u);
   EXPECT_FALSE(loaded.report.entries[0].loaded);
   EXPECT_EQ(loaded.report.entries[0].reason,
-            "the plugin requires ABI 1.2 and this host provides ABI 1.1; upgrade streamhost or use a build of the "
-            "plugin for ABI 1.1");
-  EXPECT_EQ(log.matching({"plugin refused", "newer_minor.so", "requires ABI 1.2", "provides ABI 1.1"}).size(), 1u);
+            "the plugin requires ABI 1.3 and this host provides ABI 1.2; upgrade streamhost or use a build of the "
+            "plugin for ABI 1.2");
+  EXPECT_EQ(log.matching({"plugin refused", "newer_minor.so", "requires ABI 1.3", "provides ABI 1.2"}).size(), 1u);
 }
 
 TEST(AbiLoaderTest, OlderHostMinorIsAcceptedByNewerHost) {
-  // The same 1.2 plugin is fine for a host that speaks 1.2.
+  // The same 1.3 plugin is fine for a host that speaks 1.3.
   PluginRegistry registry;
-  auto report = PluginLoader(scenario("newer_minor"), SH_ABI_MAKE_VERSION(1, 2)).loadAll(registry);
+  auto report = PluginLoader(scenario("newer_minor"), SH_ABI_MAKE_VERSION(1, 3)).loadAll(registry);
   ASSERT_EQ(report.loadedCount(), 1u) << report.toText();
-  EXPECT_EQ(report.entries[0].abi_version, "1.2");
+  EXPECT_EQ(report.entries[0].abi_version, "1.3");
 }
 
 TEST(AbiLoaderTest, APluginBuiltAgainstTheFrozen10HeaderLoads) {

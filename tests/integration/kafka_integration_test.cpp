@@ -176,6 +176,56 @@ TEST_F(KafkaTest, RecordsKeepFormatsHeadersTombstonesAndResumeExactly) {
   EXPECT_EQ(headSeq(api(), pipeline_), 62) << "records were read twice after a stop and start";
 }
 
+TEST_F(KafkaTest, TypedOffsetsAreCheckedSetAndResetAndStartFollowsThem) {
+  mock_.createTopic("orders", 2);
+  mock_.produce("orders", numbered(0, 20, 2));  // 10 messages per partition
+  HttpResponse r = createStream("typed", std::string(R"({"topics":["orders"],)") + kFastGroup + "}");
+  ASSERT_EQ(r.status, 201) << r.describe();
+  std::string id = r.json["data"]["id"].str();
+  const std::string path = "/api/streams/" + id + "/offsets";
+  HttpResponse got = api().get(path);
+  ASSERT_EQ(got.status, 200) << got.describe();
+  EXPECT_TRUE(got.json["data"]["attributes"]["position"].isNull()) << got.describe();
+
+  auto put = [&](const std::string& body) { return api().request("PUT", path, body); };
+  struct Case {
+    std::string body;
+    std::string field;
+  };
+  for (const Case& c : {Case{R"({"partitions":[{"topic":"orders","partition":7,"offset":0}]})",
+                             "partitions[0].partition"},
+                        Case{R"({"partitions":[{"topic":"nope","partition":0,"offset":0}]})", "partitions[0].topic"},
+                        Case{R"({"partitions":[{"topic":"orders","partition":0,"offset":11}]})",
+                             "partitions[0].offset"},
+                        Case{R"({"partitions":[{"topic":"orders","partition":0,"offset":1,"x":1}]})",
+                             "partitions[0].x"},
+                        Case{R"({"partitions":[]})", "partitions"},
+                        Case{R"({"offsets":[]})", "offsets"}}) {
+    HttpResponse bad = put(c.body);
+    EXPECT_EQ(bad.status, 400) << c.body << " " << bad.describe();
+    EXPECT_EQ(bad.json["error"]["field"].str(), c.field) << c.body << " " << bad.describe();
+  }
+  HttpResponse set = put(R"({"partitions":[{"topic":"orders","partition":0,"offset":5},)"
+                         R"({"topic":"orders","partition":1,"offset":8}]})");
+  ASSERT_EQ(set.status, 200) << set.describe();
+  EXPECT_EQ(set.json["data"]["attributes"]["position"]["partitions"][size_t{1}]["offset"].integer(), 8) << set.describe();
+
+  ASSERT_EQ(api().post("/api/streams/" + id + "/start").status, 200);
+  ASSERT_TRUE(waitForHead(api(), pipeline_, 7, 30s));
+  std::this_thread::sleep_for(300ms);
+  EXPECT_EQ(numbers(), (std::multiset<int64_t>{10, 12, 14, 16, 17, 18, 19}));
+  EXPECT_EQ(put(R"({"partitions":[{"topic":"orders","partition":0,"offset":0}]})").status, 409);
+
+  ASSERT_EQ(api().post("/api/streams/" + id + "/stop").status, 200);
+  got = api().get(path);
+  EXPECT_EQ(got.json["data"]["attributes"]["position"]["partitions"][size_t{0}]["offset"].integer(), 10) << got.describe();
+  HttpResponse reset = api().del(path);
+  ASSERT_EQ(reset.status, 200) << reset.describe();
+  EXPECT_TRUE(reset.json["data"]["attributes"]["position"].isNull());
+  ASSERT_EQ(api().post("/api/streams/" + id + "/start").status, 200);
+  ASSERT_TRUE(waitForHead(api(), pipeline_, 27, 30s)) << "a reset reads from start_from (earliest) again";
+}
+
 TEST_F(KafkaTest, TopicPatternHeadersOffAndIsolationLevels) {
   for (const char* t : {"ev.a", "ev.b", "other"}) {
     mock_.createTopic(t, 1);

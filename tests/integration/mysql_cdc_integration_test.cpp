@@ -467,5 +467,44 @@ TEST_F(MysqlCdcTest, DeleteSaysThereIsNothingToReleaseAtTheSource) {
   EXPECT_NE(r.body.find("nothing to release at the source"), std::string::npos) << r.describe();
 }
 
+TEST_F(MysqlCdcTest, TypedOffsetsNameTheBinlogPositionAndStartFollowsAPut) {
+  ASSERT_TRUE(db_.exec("CREATE TABLE t (id INT PRIMARY KEY, v VARCHAR(20))"));
+  std::string id = runCdc("typed");
+  MyTail tl = tail();
+  ASSERT_TRUE(db_.exec("INSERT INTO t VALUES (1, 'one')"));
+  ASSERT_TRUE(tl.waitForRow(table("t"), 1));
+  ASSERT_EQ(api().post("/api/streams/" + id + "/stop").status, 200);
+  const std::string path = "/api/streams/" + id + "/offsets";
+  HttpResponse got = api().get(path);
+  ASSERT_EQ(got.status, 200) << got.describe();
+  const Json& pos = got.json["data"]["attributes"]["position"];
+  EXPECT_NE(pos["file"].str().find("mysql-bin."), std::string::npos) << got.describe();
+  EXPECT_GT(pos["position"].integer(), 4) << got.describe();
+
+  ASSERT_TRUE(db_.exec("INSERT INTO t VALUES (2, 'skipped')"));
+  auto status = my().query("SHOW MASTER STATUS");
+  ASSERT_EQ(status.size(), 1u);
+  std::string file = status[0][0].value_or("");
+  std::string at = status[0][1].value_or("0");
+  ASSERT_TRUE(db_.exec("INSERT INTO t VALUES (3, 'three')"));
+
+  auto put = [&](const std::string& body) { return api().request("PUT", path, body); };
+  HttpResponse gone = put(R"({"file":"mysql-bin.999999","position":4})");
+  EXPECT_EQ(gone.status, 400) << gone.describe();
+  EXPECT_EQ(gone.json["error"]["field"].str(), "file") << gone.describe();
+  HttpResponse past = put("{\"file\":" + jsonQuote(file) + ",\"position\":999999999}");
+  EXPECT_EQ(past.status, 400) << past.describe();
+  EXPECT_EQ(past.json["error"]["field"].str(), "position") << past.describe();
+  HttpResponse set = put("{\"file\":" + jsonQuote(file) + ",\"position\":" + at + "}");
+  ASSERT_EQ(set.status, 200) << set.describe();
+  EXPECT_EQ(set.json["data"]["attributes"]["position"]["position"].integer(), std::stoll(at));
+
+  ASSERT_EQ(api().post("/api/streams/" + id + "/start").status, 200);
+  ASSERT_TRUE(tl.waitForRow(table("t"), 3));
+  for (const auto& e : myOfTable(tl.events(), table("t"))) {
+    EXPECT_NE(myRowId(e), 2) << "a change before the position set was delivered: " << e.dump();
+  }
+}
+
 }  // namespace
 }  // namespace streamhost::testing

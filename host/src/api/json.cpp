@@ -134,6 +134,7 @@ int httpStatusFor(StatusCode code) {
     case StatusCode::kBusy:
     case StatusCode::kInvalidState: return 409;
     case StatusCode::kGone: return 410;
+    case StatusCode::kNotImplemented: return 501;
     case StatusCode::kTransient:
     case StatusCode::kBackpressure: return 503;
     case StatusCode::kFatal:
@@ -155,6 +156,7 @@ const char* errorCodeFor(StatusCode code) {
     case StatusCode::kBusy: return "conflict";
     case StatusCode::kInvalidState: return "invalid_state";
     case StatusCode::kGone: return "gone";
+    case StatusCode::kNotImplemented: return "not_implemented";
     case StatusCode::kTransient:
     case StatusCode::kBackpressure: return "unavailable";
     default: return "internal_error";

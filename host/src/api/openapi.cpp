@@ -10,7 +10,7 @@ struct Operation {
   const char* path;
   const char* summary;
   const char* query;  ///< comma-separated query parameter names
-  const char* body;   ///< request body fields, comma-separated; empty: none
+  const char* body;   ///< request body fields, comma-separated; empty: none; "*": keys of the source type
   const char* tag;
 };
 
@@ -42,6 +42,14 @@ constexpr Operation kOperations[] = {
     {"POST", "/api/streams/{id}/pause", "Stop reading but keep the source position and worker.", "", "", "streams"},
     {"POST", "/api/streams/{id}/resume", "Resume a paused stream.", "", "", "streams"},
     {"GET", "/api/streams/{id}/metrics", "Events, bytes, errors, lag and a series over a window.", "window", "",
+     "streams"},
+    {"GET", "/api/streams/{id}/offsets",
+     "The committed position in the source's own terms, and where the source is; 501 when the type has none.", "",
+     "", "streams"},
+    {"PUT", "/api/streams/{id}/offsets",
+     "Set the committed position (typed as GET shows it) of a created, stopped or paused stream.", "", "*",
+     "streams"},
+    {"DELETE", "/api/streams/{id}/offsets", "Reset to the source's start (a new snapshot, start_from).", "", "",
      "streams"},
     {"GET", "/api/pipelines", "List pipelines.", "limit,cursor", "", "pipelines"},
     {"POST", "/api/pipelines", "Create a pipeline with an optional retention.", "", "name,retention", "pipelines"},
@@ -174,9 +182,13 @@ JsonObject operationJson(const Operation& op, const Route* route) {
   if (!fields.empty()) {
     JsonObject schema = newObject();
     schema->set("type", "object");
-    schema->set("additionalProperties", false);
+    // "*": an object whose keys the source type defines (a typed offset).
+    schema->set("additionalProperties", fields.front() == "*");
     JsonObject props = newObject();
     for (const auto& f : fields) {
+      if (f == "*") {
+        continue;
+      }
       JsonObject s = newObject();
       s->set("type", f == "config" || f == "secrets" || f == "retention" ? "object" : f == "scopes" ? "array" : "string");
       props->set(f, s);

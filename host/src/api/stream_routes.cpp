@@ -38,6 +38,23 @@ void writeOptString(JsonWriter& w, const std::optional<std::string>& s) {
   }
 }
 
+/// A plugin's JSON goes out verbatim when it is well-formed, else as null.
+void writePluginJson(JsonWriter& w, const std::optional<std::string>& json) {
+  if (json && !checkJsonSyntax(*json) && isPortableJsonValue(*json)) {
+    w.raw(*json);
+  } else {
+    w.null();
+  }
+}
+
+void writeOptTime(JsonWriter& w, const std::optional<int64_t>& t) {
+  if (t) {
+    w.string(formatTime(*t));
+  } else {
+    w.null();
+  }
+}
+
 std::string baseUrl(const ApiRequest& req) {
   std::string host = req.header("Host").value_or("127.0.0.1");
   return "http://" + host;
@@ -70,6 +87,8 @@ class StreamRoutes {
     writeConfig(w, row);
     writeOptString(w.key("last_error"), row.last_error);
     writeOptString(w.key("committed_offset"), row.committed_offset);
+    writeOptTime(w.key("offset_changed_at"), row.offset_changed_at);
+    writeHealth(w, row);
     const plugins::SourceTypeInfo* type = deps_.registry->findSourceType(row.source_type);
     if (type != nullptr && type->isPush()) {
       w.key("ingest_url").string(baseUrl(req) + "/ingest/" + row.id);
@@ -78,6 +97,90 @@ class StreamRoutes {
     w.key("updated_at").string(formatTime(row.updated_at));
     writeOptString(w.key("started_at"), row.started_at ? std::optional(formatTime(*row.started_at)) : std::nullopt);
     w.endObject();
+  }
+
+  void writeHealth(JsonWriter& w, const store::StreamRow& row) const {
+    core::StreamHealth h = deps_.service->health(row);
+    w.key("health").string(h.level);
+    w.key("health_reasons").beginArray();
+    for (const auto& r : h.reasons) {
+      w.string(r);
+    }
+    w.endArray();
+    w.key("source_retained_bytes");
+    h.retained_bytes >= 0 ? w.number(h.retained_bytes) : w.null();
+    w.key("source_budget_bytes");
+    h.budget_bytes >= 0 ? w.number(h.budget_bytes) : w.null();
+    writeOptTime(w.key("health_checked_at"), h.checked_at);
+    w.key("position_age_seconds");
+    h.position_age_ms ? w.number(*h.position_age_ms / 1000) : w.null();
+    w.key("position_age").string(h.position_age);
+  }
+
+  ApiResponse offsetsResponse(const Result<core::OffsetsView>& v, const ApiRequest& req, bool with_meta) const {
+    if (!v) {
+      return statusResponse(v.status(), req.request_id);
+    }
+    JsonWriter w;
+    w.beginObject().key("data").beginObject();
+    w.key("id").string(v->row.id);
+    w.key("type").string("stream_offsets");
+    w.key("attributes").beginObject();
+    w.key("source_type").string(v->row.source_type);
+    w.key("status").string(v->row.status);
+    w.key("position");
+    writePluginJson(w, v->position_json);
+    writeOptString(w.key("committed_offset"), v->row.committed_offset);
+    w.key("source");
+    writePluginJson(w, v->source_json);
+    writeOptString(w.key("source_error"), v->source_error);
+    writeOptTime(w.key("offset_changed_at"), v->row.offset_changed_at);
+    w.endObject().endObject();
+    if (with_meta) {
+      w.key("meta").beginObject().key("previous");
+      writePluginJson(w, v->previous_json);
+      w.key("released").beginArray();
+      for (const auto& r : v->released) {
+        w.string(r);
+      }
+      w.endArray().endObject();
+    }
+    w.endObject();
+    ApiResponse r;
+    r.status = 200;
+    r.body = w.take();
+    return r;
+  }
+
+  ApiResponse getOffsets(ApiRequest& req) const {
+    if (!req.query.empty()) {
+      return statusResponse(invalidArgument("takes no query parameters", req.query.front().first), req.request_id);
+    }
+    return offsetsResponse(deps_.service->offsets(req.params["id"]), req, false);
+  }
+
+  static std::string actor(const ApiRequest& req) { return req.principal ? req.principal->name : "(none)"; }
+
+  ApiResponse putOffsets(ApiRequest& req) const {
+    if (!req.query.empty()) {
+      return statusResponse(invalidArgument("takes no query parameters", req.query.front().first), req.request_id);
+    }
+    if (req.body.empty()) {
+      return statusResponse(invalidArgument("is required: the position in the form GET .../offsets shows", "body"),
+                            req.request_id);
+    }
+    auto body = parseJsonObject(req.body);
+    if (!body) {
+      return statusResponse(body.status(), req.request_id);
+    }
+    return offsetsResponse(deps_.service->setOffsets(req.params["id"], req.body, actor(req)), req, true);
+  }
+
+  ApiResponse deleteOffsets(ApiRequest& req) const {
+    if (!req.query.empty()) {
+      return statusResponse(invalidArgument("takes no query parameters", req.query.front().first), req.request_id);
+    }
+    return offsetsResponse(deps_.service->resetOffsets(req.params["id"], actor(req)), req, true);
   }
 
   void writeResource(JsonWriter& w, const store::StreamRow& row, const ApiRequest& req) const {
@@ -316,6 +419,11 @@ class StreamRoutes {
       by_status->set(st, s->by_status[st]);
     }
     a->set("by_status", by_status);
+    JsonObject by_health = newObject();
+    for (const char* h : core::kHealthLevels) {
+      by_health->set(h, s->by_health[h]);
+    }
+    a->set("by_health", by_health);
     JsonObject by_type = newObject();
     for (const auto& [t, n] : s->by_source_type) {
       by_type->set(t, n);
@@ -360,6 +468,12 @@ void addStreamRoutes(Router& router, StreamRouteDeps deps) {
               lifecycle(&core::StreamService::resume, deps)});
   router.add({"GET", "/api/streams/{id}/metrics", "streams:read", BodyKind::kNone,
               [r](ApiRequest& q) { return r->metricsOf(q); }});
+  router.add({"GET", "/api/streams/{id}/offsets", "streams:read", BodyKind::kNone,
+              [r](ApiRequest& q) { return r->getOffsets(q); }});
+  router.add({"PUT", "/api/streams/{id}/offsets", "streams:write", BodyKind::kJson,
+              [r](ApiRequest& q) { return r->putOffsets(q); }});
+  router.add({"DELETE", "/api/streams/{id}/offsets", "streams:write", BodyKind::kNone,
+              [r](ApiRequest& q) { return r->deleteOffsets(q); }});
 }
 
 }  // namespace streamhost::api

@@ -27,6 +27,7 @@
 #include "common/ids.h"
 #include "core/connection_service.h"
 #include "core/cursor.h"
+#include "core/health_monitor.h"
 #include "core/pipeline_service.h"
 #include "core/stream_service.h"
 #include "api/ingest_routes.h"
@@ -52,6 +53,7 @@ struct Daemon::Parts {
   std::unique_ptr<journal::JournalManager> journals;
   std::unique_ptr<core::CursorCodec> cursors;
   std::unique_ptr<core::StreamService> streams;
+  std::unique_ptr<core::HealthMonitor> health;
   std::unique_ptr<core::PipelineService> pipelines;
   std::unique_ptr<core::ConnectionService> connections;
   std::unique_ptr<runtime::Runtime> runtime;
@@ -149,6 +151,8 @@ Result<DaemonPtr> Daemon::create(const config::Config& config) {
       wopts);
   p->streams = std::make_unique<core::StreamService>(*p->store, p->registry, *p->runtime, *p->journals, p->metrics,
                                                      p->ids, p->clock, *p->cursors);
+  p->health = std::make_unique<core::HealthMonitor>(std::chrono::milliseconds(config.health.check_interval_ms),
+                                                    [p] { p->streams->checkSourceHealth(); });
 
   api::OpsDeps ops;
   ops.store_ping = [p] { return p->store->ping(); };
@@ -245,6 +249,7 @@ Status Daemon::start() {
   if (!s) {
     return s;
   }
+  parts_->health->start();
   logger().information("listening on %s:%hu", parts_->config.listenHost(), parts_->http->port());
   return Status::ok();
 }
@@ -255,6 +260,9 @@ void Daemon::stop() {
   }
   if (parts_->http) {
     parts_->http->stop();
+  }
+  if (parts_->health) {
+    parts_->health->stop();
   }
   std::vector<std::string> retrying;
   if (parts_->streams) {

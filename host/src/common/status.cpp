@@ -51,6 +51,7 @@ const char* statusCodeName(StatusCode code) {
     case StatusCode::kUnauthenticated: return "UNAUTHENTICATED";
     case StatusCode::kPermissionDenied: return "PERMISSION_DENIED";
     case StatusCode::kGone: return "GONE";
+    case StatusCode::kNotImplemented: return "NOT_IMPLEMENTED";
   }
   return "UNKNOWN";
 }

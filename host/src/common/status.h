@@ -30,6 +30,7 @@ enum class StatusCode : int32_t {
   kUnauthenticated = -1003,
   kPermissionDenied = -1004,
   kGone = -1005,           ///< data removed by retention
+  kNotImplemented = -1006, ///< the plugin does not offer the call (HTTP 501)
 };
 
 /// An absl::Status-like value: a code, a message and, for validation errors,

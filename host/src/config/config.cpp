@@ -37,6 +37,7 @@ const std::vector<KeyDef>& keyDefs() {
       {"http.header_timeout_ms", Kind::kInt, [](Config& c) -> void* { return &c.http.header_timeout_ms; }},
       {"http.body_timeout_ms", Kind::kInt, [](Config& c) -> void* { return &c.http.body_timeout_ms; }},
       {"shutdown_timeout_ms", Kind::kInt, [](Config& c) -> void* { return &c.shutdown_timeout_ms; }},
+      {"health.check_interval_ms", Kind::kInt, [](Config& c) -> void* { return &c.health.check_interval_ms; }},
       {"metrics.enabled", Kind::kBool, [](Config& c) -> void* { return &c.metrics.enabled; }},
       {"console.enabled", Kind::kBool, [](Config& c) -> void* { return &c.console.enabled; }},
       {"console.assets_dir", Kind::kPath, [](Config& c) -> void* { return &c.console.assets_dir; }},
@@ -291,6 +292,9 @@ Status checkValues(const Config& c) {
     return invalidArgument("'limits.stream_command_timeout_ms' must be between 100 and 600000",
                            "limits.stream_command_timeout_ms");
   }
+  if (c.health.check_interval_ms < 100 || c.health.check_interval_ms > 3600000) {
+    return invalidArgument("'health.check_interval_ms' must be between 100 and 3600000", "health.check_interval_ms");
+  }
   if (c.limits.http_read_timeout_ms < 100 || c.limits.http_read_timeout_ms > 3600000) {
     return invalidArgument("'limits.http_read_timeout_ms' must be between 100 and 3600000",
                            "limits.http_read_timeout_ms");
@@ -450,7 +454,8 @@ std::string renderConfig(const Config& c) {
       << "http:\n  threads: " << c.http_threads << "\n  max_connections: " << c.http.max_connections
       << "\n  max_connections_per_client: " << c.http.max_connections_per_client
       << "\n  idle_timeout_ms: " << c.http.idle_timeout_ms << "\n  header_timeout_ms: " << c.http.header_timeout_ms
-      << "\n  body_timeout_ms: " << c.http.body_timeout_ms << "\n";
+      << "\n  body_timeout_ms: " << c.http.body_timeout_ms << "\n"
+      << "health:\n  check_interval_ms: " << c.health.check_interval_ms << "\n";
   return out.str();
 }
 

@@ -83,6 +83,11 @@ struct Config {
     int64_t body_timeout_ms = 60000;           ///< a whole request body must arrive within it
   } http;
   int64_t shutdown_timeout_ms = 10000;
+  struct Health {
+    /// How often each stream that holds a position at its source is checked
+    /// (retained WAL against its budget), running or not.
+    int64_t check_interval_ms = 30000;
+  } health;
 
   std::string listenHost() const;
   uint16_t listenPort() const;

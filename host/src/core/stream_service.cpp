@@ -439,13 +439,18 @@ Result<StreamSummary> StreamService::summary() {
   for (const char* st : kStreamStatuses) {
     s.by_status[st] = 0;
   }
+  for (const char* h : kHealthLevels) {
+    s.by_health[h] = 0;
+  }
   int64_t now = clock_.nowMillis();
   int64_t events_1m = 0;
   for (const auto& r : *rows) {
     ++s.total;
     ++s.by_status[r.status];
     ++s.by_source_type[r.source_type];
-    s.degraded = s.degraded || r.status == "error";
+    std::string level = health(r).level;
+    ++s.by_health[level];
+    s.degraded = s.degraded || r.status == "error" || level == "critical";
     if (auto m = metrics_.findStream(r.id)) {
       events_1m += m->snapshot(metrics::Window::k1m, now).total.events;
       s.errors_last_hour += m->snapshot(metrics::Window::k1h, now).total.errorTotal();

@@ -46,9 +46,33 @@ struct DeleteResult {
   std::vector<std::string> errors;    ///< teardown errors ignored because of force
 };
 
+/// A stream's position in its source's own terms (GET/PUT/DELETE .../offsets).
+struct OffsetsView {
+  store::StreamRow row;
+  std::string position_json = "null";     ///< the committed token as the plugin types it
+  std::optional<std::string> source_json;  ///< where the source is (its end, the slot), when it can tell
+  std::optional<std::string> source_error; ///< why the source could not be asked
+  std::optional<std::string> previous_json;  ///< PUT/DELETE: the position before
+  std::vector<std::string> released;         ///< DELETE: what the source released
+};
+
+inline constexpr const char* kHealthLevels[] = {"ok", "warning", "critical"};
+
+/// What the last source-health check found for a stream, plus the host's view.
+struct StreamHealth {
+  std::string level = "ok";  ///< ok | warning | critical
+  std::vector<std::string> reasons;
+  int64_t retained_bytes = -1;  ///< what the source keeps for the stream; -1 unknown
+  int64_t budget_bytes = -1;
+  std::optional<int64_t> checked_at;
+  std::optional<int64_t> position_age_ms;  ///< since the committed position last moved
+  std::string position_age;                ///< the same as a sentence
+};
+
 struct StreamSummary {
   int64_t total = 0;
   std::map<std::string, int64_t> by_status;  ///< all six statuses
+  std::map<std::string, int64_t> by_health;  ///< ok, warning, critical
   std::map<std::string, int64_t> by_source_type;
   bool degraded = false;
   double events_per_second = 0;
@@ -77,6 +101,22 @@ class StreamService {
   Result<store::StreamRow> resume(const std::string& id);
 
   Result<StreamSummary> summary();
+
+  /// The committed position, typed by the plugin, and where the source is.
+  Result<OffsetsView> offsets(const std::string& id);
+  /// Sets the committed position (created, stopped or paused streams only);
+  /// `actor` (the API key's name) goes into the log with both positions.
+  Result<OffsetsView> setOffsets(const std::string& id, const std::string& typed_json, const std::string& actor);
+  /// Resets to the source's start (a new snapshot, start_from).
+  Result<OffsetsView> resetOffsets(const std::string& id, const std::string& actor);
+
+  /// One round of source-health checks: every stream whose type reports it
+  /// and that may hold a position at its source (anything but created), run
+  /// on an instance that is never started. Applies the plugin's action when
+  /// a budget is exceeded.
+  void checkSourceHealth();
+  /// The stream's health: the last check's findings, its status, its position's age.
+  StreamHealth health(const store::StreamRow& row) const;
 
   /// Hands one ingest request to the stream's push source (see Runtime::push).
   Result<runtime::PushOutcome> push(const std::string& id, const plugins::PushRequest& request);
@@ -115,6 +155,13 @@ class StreamService {
   void resumeFromJournal(store::StreamRow& row, const journal::Journal& journal);
   Status setStatus(const std::string& id, const std::string& status, const std::optional<std::string>& error,
                    bool started = false);
+  /// The pipeline seq of the stream's newest durable record (0: none).
+  Result<uint64_t> journalSeq(const store::StreamRow& row);
+  Status checkOffsetsState(const store::StreamRow& row, const std::string& action);
+  /// Paused with a live worker: stop it, so a later resume starts from the stored offset.
+  Status releasePausedWorker(const store::StreamRow& row);
+  void checkOne(const store::StreamRow& row, const plugins::SourceTypeInfo& type);
+  void applyHealthAction(const store::StreamRow& row, const plugins::SourceHealth& h);
 
   store::Store& store_;
   plugins::PluginRegistry& registry_;
@@ -125,7 +172,12 @@ class StreamService {
   const Clock& clock_;
   const CursorCodec& cursors_;
   std::array<std::mutex, 64> locks_;
+  mutable std::mutex health_mu_;
+  std::map<std::string, StreamHealth> health_;  ///< by stream id, from the last check
 };
+
+/// "3 hours 12 minutes", "45 seconds": a duration in its two largest units.
+std::string describeDuration(int64_t ms);
 
 /// Wait for a source to start before answering a start request.
 inline constexpr std::chrono::milliseconds kStartWait{2000};

@@ -4,6 +4,7 @@
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Parser.h>
 
+#include <algorithm>
 #include <array>
 
 #include "plugins/host_api.h"
@@ -221,6 +222,127 @@ Result<PushResult> Connector::handleRequest(const PushRequest& request, RecordBa
     return convert(st, err);
   }
   return PushResult{resp.response.http_status, resp.response.retry_after_seconds, resp.takeBody()};
+}
+
+namespace {
+
+// A plugin's UNSUPPORTED for an optional call is the host's 501.
+Status notImplementedIfUnsupported(Status s) {
+  if (s.code() == StatusCode::kUnsupported) {
+    return Status(StatusCode::kNotImplemented, s.message(), s.field());
+  }
+  return s;
+}
+
+constexpr size_t kJsonOutSize = 4096;
+constexpr size_t kJsonOutMax = 16 * 1024 * 1024;
+
+// Calls `fn(buf, cap, &len)` and, when the answer did not fit, once more with room enough.
+template <class F>
+Result<std::string> callWithOut(F&& fn) {
+  std::string out(kJsonOutSize, '\0');
+  size_t len = 0;
+  Status s = fn(out.data(), out.size(), &len);
+  if (!s) {
+    return s;
+  }
+  if (len > out.size()) {
+    if (len > kJsonOutMax) {
+      return internalError("the plugin's answer is longer than " + std::to_string(kJsonOutMax) + " bytes");
+    }
+    out.assign(len, '\0');
+    size_t again = 0;
+    s = fn(out.data(), out.size(), &again);
+    if (!s) {
+      return s;
+    }
+    len = std::min(again, out.size());
+  }
+  out.resize(len);
+  return out;
+}
+
+}  // namespace
+
+Result<std::string> Connector::offsetToJson(std::string_view offset) {
+  if (type_.vtable->offset_to_json == nullptr) {
+    return Status(StatusCode::kNotImplemented, "source type " + type_.name + " does not support typed offsets.");
+  }
+  auto r = callWithOut([&](char* out, size_t cap, size_t* len) {
+    ErrBuf err{};
+    return convert(type_.vtable->offset_to_json(instance_, toStr(offset), out, cap, len, err.data(), err.size()), err);
+  });
+  if (!r) {
+    return notImplementedIfUnsupported(r.status());
+  }
+  return r;
+}
+
+Result<std::string> Connector::offsetFromJson(std::string_view json) {
+  if (type_.vtable->offset_from_json == nullptr) {
+    return Status(StatusCode::kNotImplemented, "source type " + type_.name + " does not support typed offsets.");
+  }
+  auto r = callWithOut([&](char* out, size_t cap, size_t* len) {
+    ErrBuf err{};
+    std::array<char, 256> field{};
+    sh_status_t st = type_.vtable->offset_from_json(instance_, toStr(json), out, cap, len, field.data(), field.size(),
+                                                    err.data(), err.size());
+    field.back() = '\0';
+    return convert(st, err, st == SH_OK ? std::string() : std::string(field.data()));
+  });
+  if (!r) {
+    return notImplementedIfUnsupported(r.status());
+  }
+  return r;
+}
+
+Result<std::vector<std::string>> Connector::offsetReset() {
+  if (type_.vtable->offset_reset == nullptr) {
+    return Status(StatusCode::kNotImplemented, "source type " + type_.name + " cannot reset its offset.");
+  }
+  ErrBuf err{};
+  std::string report(kReportSize, '\0');
+  sh_status_t st = type_.vtable->offset_reset(instance_, report.data(), report.size(), err.data(), err.size());
+  if (st != SH_OK) {
+    return notImplementedIfUnsupported(convert(st, err));
+  }
+  report.back() = '\0';
+  report.resize(report.find('\0'));
+  return parseReport(report);
+}
+
+Result<SourceHealth> Connector::sourceHealth(std::string_view committed_offset) {
+  if (type_.vtable->source_health == nullptr) {
+    return Status(StatusCode::kNotImplemented, "source type " + type_.name + " does not report source health.");
+  }
+  SourceHealth h;
+  std::array<char, 2048> reason{};
+  std::string source;
+  auto json = callWithOut([&](char* out, size_t cap, size_t* len) {
+    sh_source_health_t raw{};
+    raw.struct_size = sizeof(raw);
+    raw.retained_bytes = raw.budget_bytes = -1;
+    raw.reason = reason.data();
+    raw.reason_size = reason.size();
+    raw.source_json = out;
+    raw.source_cap = cap;
+    ErrBuf err{};
+    Status s = convert(type_.vtable->source_health(instance_, toStr(committed_offset), &raw, err.data(), err.size()),
+                       err);
+    *len = raw.source_len;
+    h.level = raw.level;
+    h.action = raw.action;
+    h.retained_bytes = raw.retained_bytes;
+    h.budget_bytes = raw.budget_bytes;
+    return s;
+  });
+  if (!json) {
+    return notImplementedIfUnsupported(json.status());
+  }
+  reason.back() = '\0';
+  h.reason = reason.data();
+  h.source_json = json->empty() ? "{}" : *json;
+  return h;
 }
 
 void Connector::abortPush(const std::string& last_offset) {

@@ -35,6 +35,16 @@ struct PushRequest {
   int64_t received_at_ms = 0;
 };
 
+/// What a source keeps for a stream (ABI 1.2 source_health).
+struct SourceHealth {
+  int32_t level = SH_HEALTH_OK;
+  int32_t action = SH_HEALTH_ACTION_NONE;
+  int64_t retained_bytes = -1;
+  int64_t budget_bytes = -1;
+  std::string reason;
+  std::string source_json = "{}";  ///< a JSON object the plugin wrote
+};
+
 /// A push source's answer.
 struct PushResult {
   int32_t http_status = 0;
@@ -82,6 +92,15 @@ class Connector {
   /// Push types: the call whose last offset is `last_offset` was not made
   /// durable; the plugin releases what it reserved (ABI 1.1; a no-op before).
   void abortPush(const std::string& last_offset);
+
+  /// Typed offsets (ABI 1.2). A type without them answers kNotImplemented.
+  Result<std::string> offsetToJson(std::string_view offset);
+  /// Errors carry the plugin's field path (e.g. "lsn").
+  Result<std::string> offsetFromJson(std::string_view json);
+  /// @returns one sentence per released resource.
+  Result<std::vector<std::string>> offsetReset();
+  Result<SourceHealth> sourceHealth(std::string_view committed_offset);
+  bool hasSourceHealth() const { return type_.vtable->source_health != nullptr; }
 
   const SourceTypeInfo& type() const { return type_; }
   InstanceContext& context() { return *ctx_; }

@@ -56,6 +56,10 @@ class Runtime {
   bool isRetrying(const std::string& stream_id) const;
   /// Releases what the stream holds at the source; the stream must be stopped.
   Result<std::vector<std::string>> teardown(const StreamSpec& spec, bool force);
+  /// An instance of the stream's type that is never started, for calls that
+  /// ask the source about the stream (typed offsets, source health) whether
+  /// or not a worker runs it.
+  Result<plugins::ConnectorPtr> idleConnector(const StreamSpec& spec) const { return makeConnector(spec); }
   void stopAll();
 
   /// Hands one ingest request to a running push stream. Errors: kNotFound

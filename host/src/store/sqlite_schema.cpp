@@ -86,6 +86,12 @@ ALTER TABLE streams ADD COLUMN config_sealed TEXT NOT NULL DEFAULT '{}';
 ALTER TABLE api_keys ADD COLUMN expires_at INTEGER;
 ALTER TABLE api_keys ADD COLUMN last_used_at INTEGER;
 )sql",
+    // 4: when an operator last set or reset a stream's offset, and when the
+    // committed offset last moved (the age of the position a source keeps).
+    R"sql(
+ALTER TABLE streams ADD COLUMN offset_changed_at INTEGER;
+ALTER TABLE streams ADD COLUMN committed_at INTEGER;
+)sql",
 #ifdef STREAMHOST_TEST_SCHEMA_STEP
     // Last, in test builds only (-DSTREAMHOST_TEST_SCHEMA_STEP=ON): the package
     // upgrade test's N+1 migrates N's store, and N then refuses it as newer.

@@ -22,7 +22,7 @@ constexpr const char* kStreamColumns =
 // Read back beside the columns above; only setCommittedOffset writes committed_seq.
 constexpr const char* kStreamSelect =
     "id, name, source_type, pipeline_id, connection_id, config_json, status, last_error, committed_offset, "
-    "created_at, updated_at, started_at, config_sealed, committed_seq";
+    "created_at, updated_at, started_at, config_sealed, committed_seq, offset_changed_at, committed_at";
 
 StreamRow readStreamColumns(const SqliteStatement& q) {
   StreamRow r;
@@ -39,6 +39,8 @@ StreamRow readStreamColumns(const SqliteStatement& q) {
   r.updated_at = q.columnInt64(10);
   r.started_at = q.columnOptionalInt64(11);
   r.committed_seq = static_cast<uint64_t>(q.columnInt64(13));
+  r.offset_changed_at = q.columnOptionalInt64(14);
+  r.committed_at = q.columnOptionalInt64(15);
   return r;
 }
 
@@ -339,13 +341,36 @@ Status SqliteStore::setCommittedOffset(const std::string& id, const std::string&
     return s;
   }
   Result<SqliteStatement> q =
-      db_->prepare("UPDATE streams SET committed_offset = ?2, updated_at = ?3, "
+      db_->prepare("UPDATE streams SET committed_offset = ?2, updated_at = ?3, committed_at = ?3, "
                    "committed_seq = CASE WHEN ?4 > 0 THEN ?4 ELSE committed_seq END WHERE id = ?1");
   if (!q) {
     return q.status();
   }
   if (Status s =
           q->bindText(1, id).bindText(2, offset).bindInt64(3, now).bindInt64(4, static_cast<int64_t>(journal_seq)).run();
+      !s) {
+    return s;
+  }
+  return db_->changes() == 0 ? notFound("stream " + id + " not found") : Status::ok();
+}
+
+Status SqliteStore::setOffsetByOperator(const std::string& id, const std::optional<std::string>& offset,
+                                        uint64_t journal_seq, int64_t now) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (Status s = useDurability(Durability::kFull); !s) {
+    return s;
+  }
+  Result<SqliteStatement> q = db_->prepare(
+      "UPDATE streams SET committed_offset = ?2, committed_seq = ?3, offset_changed_at = ?4, committed_at = ?4, "
+      "updated_at = ?4 WHERE id = ?1");
+  if (!q) {
+    return q.status();
+  }
+  if (Status s = q->bindText(1, id)
+                     .bindOptionalText(2, offset)
+                     .bindInt64(3, static_cast<int64_t>(journal_seq))
+                     .bindInt64(4, now)
+                     .run();
       !s) {
     return s;
   }

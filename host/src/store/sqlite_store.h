@@ -43,6 +43,8 @@ class SqliteStore final : public Store {
   Status setStreamStatus(const std::string& id, const std::string& status,
                          const std::optional<std::string>& last_error, std::optional<int64_t> started_at,
                          int64_t now) override;
+  Status setOffsetByOperator(const std::string& id, const std::optional<std::string>& offset, uint64_t journal_seq,
+                             int64_t now) override;
   Status setCommittedOffset(const std::string& id, const std::string& offset, int64_t now,
                             uint64_t journal_seq = 0) override;
   Status deleteStream(const std::string& id) override;

@@ -31,6 +31,10 @@ struct StreamRow {
   int64_t created_at = 0;
   int64_t updated_at = 0;
   std::optional<int64_t> started_at;
+  /// When an operator last set or reset the offset (PUT/DELETE .../offsets).
+  std::optional<int64_t> offset_changed_at;
+  /// When committed_offset last moved (also by an operator).
+  std::optional<int64_t> committed_at;
 };
 
 struct PipelineRow {
@@ -102,6 +106,11 @@ class Store {
   /// covers (0: no new record, keep the stored one).
   virtual Status setCommittedOffset(const std::string& id, const std::string& offset, int64_t now,
                                     uint64_t journal_seq = 0) = 0;
+  /// An operator set (or, with nullopt, reset) the committed offset: writes it
+  /// with `journal_seq` (the stream's newest journal seq, so the journal's
+  /// older records do not override it on start) and records the time.
+  virtual Status setOffsetByOperator(const std::string& id, const std::optional<std::string>& offset,
+                                     uint64_t journal_seq, int64_t now) = 0;
   /// Deletes the stream and its plugin state.
   virtual Status deleteStream(const std::string& id) = 0;
 

@@ -1,6 +1,6 @@
 /**
  * @file plugin_abi.h
- * @brief streamhost connector plugin ABI, version 1.1.
+ * @brief streamhost connector plugin ABI, version 1.2.
  *
  * The only header a connector must include. Plain C11: a plugin written in C,
  * C++ or anything that can export a C symbol can implement it.
@@ -57,7 +57,7 @@ extern "C" {
  * these macros.
  * @{ */
 #define SH_ABI_VERSION_MAJOR 1
-#define SH_ABI_VERSION_MINOR 1
+#define SH_ABI_VERSION_MINOR 2
 #define SH_ABI_MAKE_VERSION(major, minor) ((uint32_t)(((uint32_t)(major) << 16) | ((uint32_t)(minor) & 0xFFFFu)))
 #define SH_ABI_VERSION SH_ABI_MAKE_VERSION(SH_ABI_VERSION_MAJOR, SH_ABI_VERSION_MINOR)
 #define SH_ABI_MAJOR_OF(v) ((uint32_t)(v) >> 16)
@@ -366,6 +366,38 @@ typedef struct sh_create_args_t {
   void* plugin_opaque;         /**< ::sh_plugin_t::opaque @since 1.1 */
 } sh_create_args_t;
 
+/** @name Source health levels (::sh_source_health_t::level) @since 1.2 @{ */
+#define SH_HEALTH_OK 0
+#define SH_HEALTH_WARNING 1   /**< close to a limit; the stream keeps going */
+#define SH_HEALTH_CRITICAL 2  /**< over a limit; the host applies `action` */
+/** @} */
+
+/** @name What the host does at SH_HEALTH_CRITICAL (::sh_source_health_t::action) @since 1.2 @{ */
+#define SH_HEALTH_ACTION_NONE 0     /**< report only */
+#define SH_HEALTH_ACTION_ERROR 1    /**< the stream goes to error with the reason */
+#define SH_HEALTH_ACTION_RESUME 2   /**< a paused (or stopped) stream reads again */
+#define SH_HEALTH_ACTION_RELEASE 3  /**< stop the stream and call offset_reset() */
+/** @} */
+
+/**
+ * @brief What a source keeps for a stream, filled by source_health().
+ * The host zero-fills it, sets `struct_size` and the buffers, and sets the
+ * byte figures to -1; the plugin sets what it knows.
+ * @since 1.2
+ */
+typedef struct sh_source_health_t {
+  uint32_t struct_size;
+  int32_t level;            /**< SH_HEALTH_* */
+  int32_t action;           /**< SH_HEALTH_ACTION_*, read at SH_HEALTH_CRITICAL */
+  int64_t retained_bytes;   /**< what the source keeps for the stream; -1 unknown */
+  int64_t budget_bytes;     /**< the limit the stream's config sets; -1 none */
+  char* reason;             /**< host-owned: sentences for an operator, NUL-terminated */
+  size_t reason_size;
+  char* source_json;        /**< host-owned: a JSON object on where the source is (its end, the slot) */
+  size_t source_cap;
+  size_t source_len;        /**< set by the plugin to the full length, as out_len above */
+} sh_source_health_t;
+
 /**
  * @brief One source type: its descriptor and its vtable.
  * A function pointer may be NULL where the flags make it unused (pause without
@@ -456,7 +488,61 @@ typedef struct sh_source_type_t {
    * @since 1.1
    */
   void (*abort)(sh_connector_t* c, sh_str_t last_offset);
+
+  /**
+   * @brief Turn an offset token this type wrote into the typed JSON object an
+   * operator reads (`{"lsn":"0/16B3748"}`). Must not touch the source.
+   * An empty token means "nothing committed yet"; write `null` for it.
+   * @param out host-owned, `out_cap` bytes; the JSON text, not NUL-terminated.
+   * @param out_len receives the full length even when `out_cap` is too small
+   *        (the host then calls again with room enough).
+   * @returns SH_OK, SH_ERR_INVALID_ARGUMENT for a token it cannot read,
+   *          SH_ERR_UNSUPPORTED when the type has no typed offsets.
+   * @remark May be called on an instance that was never started. May be NULL.
+   * @since 1.2
+   */
+  sh_status_t (*offset_to_json)(sh_connector_t* c, sh_str_t offset, char* out, size_t out_cap, size_t* out_len,
+                                char* errbuf, size_t errbuf_size);
+
+  /**
+   * @brief Check a typed position an operator asks for (the form offset_to_json
+   * writes) against the source, and turn it into the token start() resumes
+   * after. Refuse what cannot be honoured (a WAL position the slot no longer
+   * holds, a partition that does not exist) with SH_ERR_INVALID_ARGUMENT and
+   * the offending key path in `field` ("lsn", "partitions[1].partition").
+   * @param out receives the token, as for offset_to_json.
+   * @remark Called on an instance that is not running. May be NULL.
+   * @since 1.2
+   */
+  sh_status_t (*offset_from_json)(sh_connector_t* c, sh_str_t json, char* out, size_t out_cap, size_t* out_len,
+                                  char* field, size_t field_size, char* errbuf, size_t errbuf_size);
+
+  /**
+   * @brief Give up the position held at the source so that the next start()
+   * with an empty token begins at the source's start (a new snapshot, the
+   * configured start_from): drop the replication slot, delete the consumer
+   * group's offsets.
+   * @param report receives a JSON array of short sentences, one per thing released.
+   * @remark Called on an instance that is not running. May be NULL (nothing to release).
+   * @since 1.2
+   */
+  sh_status_t (*offset_reset)(sh_connector_t* c, char* report, size_t report_size, char* errbuf,
+                              size_t errbuf_size);
+
+  /**
+   * @brief Report what the source keeps for this stream (retained WAL, a
+   * binlog about to expire) and where the source is now, without reading
+   * records. The host calls it on an interval for streams that hold a
+   * position at the source, running or not.
+   * @param committed_offset the stream's committed token (may be empty).
+   * @param out filled by the plugin; see ::sh_source_health_t.
+   * @remark Called on an instance that is not running. May be NULL.
+   * @since 1.2
+   */
+  sh_status_t (*source_health)(sh_connector_t* c, sh_str_t committed_offset, sh_source_health_t* out,
+                               char* errbuf, size_t errbuf_size);
 } sh_source_type_t;
+
 
 /** @brief A connection type (postgres, kafka, ...) a plugin knows how to test. @since 1.0 */
 typedef struct sh_connection_type_t {

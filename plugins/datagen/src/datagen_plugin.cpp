@@ -92,6 +92,36 @@ class DatagenSource : public sdk::Source {
     waiter_.wakeup();
   }
   void stop() override { started_ = false; }
+
+  // The token is the decimal n of the last record delivered: {"n": 1234}.
+  std::string offsetToJson(std::string_view offset) override {
+    if (offset.empty()) {
+      return "null";
+    }
+    auto n = parseOffset(offset);
+    if (!n) {
+      throw sdk::Error(SH_ERR_INVALID_ARGUMENT, "offset \"" + std::string(offset) + "\" is not a datagen position");
+    }
+    return "{\"n\":" + std::to_string(*n) + "}";
+  }
+  std::string offsetFromJson(std::string_view json) override {
+    auto v = sdk::parseJson(json);
+    if (!v || !v->isObject()) {
+      throw sdk::Error(SH_ERR_INVALID_ARGUMENT, "must be an object such as {\"n\": 1234}", "body");
+    }
+    if (auto unknown = sdk::unknownJsonKey(json, {"n"})) {
+      throw sdk::Error(SH_ERR_INVALID_ARGUMENT, "is not a datagen position key; the only key is n", *unknown);
+    }
+    const sdk::JsonValue* n = v->find("n");
+    auto parsed = n != nullptr && n->kind == sdk::JsonValue::Kind::kNumber ? parseOffset(n->raw) : std::nullopt;
+    if (!parsed) {
+      throw sdk::Error(SH_ERR_INVALID_ARGUMENT,
+                       "must be the number of the last record delivered, a non-negative integer (0: from the first)",
+                       "n");
+    }
+    return std::to_string(*parsed);
+  }
+  std::vector<std::string> offsetReset() override { return {}; }  // nothing is held anywhere
   sdk::Lag lag() override { return sdk::Lag{generator_.remaining(), -1, -1}; }
   void wakeup() noexcept override { waiter_.wakeup(); }
 

@@ -77,6 +77,13 @@ KafkaSource::~KafkaSource() {
 
 void KafkaSource::start(std::string_view resume_offset) {
   stop();
+  // An operator's position ('=' prefix) is taken as it is, also where the
+  // group's committed offsets are ahead of it.
+  exact_start_ = !resume_offset.empty() && resume_offset.front() == '=';
+  reset_start_ = resume_offset.empty() && config_.ownsGroup(stream_id_);
+  if (exact_start_) {
+    resume_offset.remove_prefix(1);
+  }
   if (auto resume = parsePositions(resume_offset)) {
     durable_ = std::move(*resume);
   }
@@ -152,7 +159,13 @@ void KafkaSource::throwPendingError() {
 void KafkaSource::assignStartOffsets(rd_kafka_topic_partition_list_t* parts) {
   // The group's committed offsets, then the host's durable position where it
   // is ahead (a crash between the host's persist and the Kafka commit).
-  if (rd_kafka_committed(rk_.get(), parts, kBrokerTimeoutMs) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+  if (reset_start_) {
+    // INVALID would let librdkafka fetch the group's committed offset itself.
+    for (int i = 0; i < parts->cnt; ++i) {
+      parts->elems[i].offset =
+          config_.start_from.kind == StartFrom::Kind::kLatest ? RD_KAFKA_OFFSET_END : RD_KAFKA_OFFSET_BEGINNING;
+    }
+  } else if (rd_kafka_committed(rk_.get(), parts, kBrokerTimeoutMs) != RD_KAFKA_RESP_ERR_NO_ERROR) {
     for (int i = 0; i < parts->cnt; ++i) {
       parts->elems[i].offset = RD_KAFKA_OFFSET_INVALID;
     }
@@ -161,7 +174,7 @@ void KafkaSource::assignStartOffsets(rd_kafka_topic_partition_list_t* parts) {
   for (int i = 0; i < parts->cnt; ++i) {
     auto& p = parts->elems[i];
     auto it = durable_.find(TopicPartition{p.topic, p.partition});
-    if (it != durable_.end() && (p.offset < 0 || it->second > p.offset)) {
+    if (it != durable_.end() && (p.offset < 0 || it->second > p.offset || exact_start_)) {
       p.offset = it->second;
     }
     if (p.offset < 0 && config_.start_from.kind == StartFrom::Kind::kTimestamp) {
@@ -443,6 +456,7 @@ void KafkaSource::commit(std::string_view offset) {
     host().warn("commit of an offset that is not a position list: " + std::string(offset));
     return;
   }
+  reset_start_ = false;  // from now on the group's offsets are this stream's own
   for (const auto& [tp, next] : *positions) {
     auto& d = durable_[tp];
     d = std::max(d, next);

@@ -49,6 +49,15 @@ class KafkaSource final : public sdk::Source {
   std::vector<std::string> teardown(bool force) override;
   sdk::Lag lag() override;
   void wakeup() noexcept override { woken_ = true; }
+  /// {"partitions": [{"topic", "partition", "offset"}]}, offset the next to read.
+  std::string offsetToJson(std::string_view offset) override;
+  /// Checked against the cluster; the token starts with '=' so start() takes
+  /// it over the group's committed offsets.
+  std::string offsetFromJson(std::string_view json) override;
+  /// Deletes the stream's own consumer group, so start_from applies again.
+  std::vector<std::string> offsetReset() override;
+  /// Warns when a committed offset nears its partition's log start.
+  sdk::SourceHealth sourceHealth(std::string_view committed_offset) override;
 
   /// librdkafka's rebalance callback (on the poll thread).
   void onRebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* partitions);
@@ -57,6 +66,8 @@ class KafkaSource final : public sdk::Source {
 
  private:
   void assignStartOffsets(rd_kafka_topic_partition_list_t* partitions);
+  /// Refuses (naming the field) a topic, partition or offset the cluster does not have.
+  void checkAgainstCluster(const Positions& wanted);
   /// Commits durable positions of the listed (still assigned) partitions.
   void commitDurable(const rd_kafka_topic_partition_list_t* only, bool sync);
   /// Hands one message to the host; false when the host was full (not taken).
@@ -79,6 +90,10 @@ class KafkaSource final : public sdk::Source {
   std::set<TopicPartition> assigned_;
   std::deque<MessagePtr> held_;  ///< consumed, not yet taken by the host
   bool paused_ = false;
+  bool exact_start_ = false;  ///< an operator set the position: it wins over the group's offsets
+  /// No token and the group is the stream's own: nothing was ever committed by
+  /// this stream, or it was reset, so the group's offsets are not used.
+  bool reset_start_ = false;
   int64_t last_ts_ms_ = 0;
   std::atomic<bool> woken_{false};
   std::string fatal_;  ///< set by callbacks, thrown from poll

@@ -66,6 +66,10 @@ class MysqlCdcSource final : public sdk::Source {
   std::vector<std::string> teardown(bool force) override;
   sdk::Lag lag() override;
   void wakeup() noexcept override;
+  /// {"file", "position", "gtid"}: the token's form; file and position resume.
+  std::string offsetToJson(std::string_view offset) override;
+  std::string offsetFromJson(std::string_view json) override;
+  std::vector<std::string> offsetReset() override;
 
  private:
   struct Budget {

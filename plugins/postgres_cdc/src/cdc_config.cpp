@@ -137,6 +137,18 @@ CdcConfig CdcConfig::fromHost(const sdk::Host& host, std::string_view stream_id)
   c.max_batch_bytes = sdk::configIntBetween(host, "max_batch_bytes", 8 << 20, 1024, 256 << 20);
   c.max_transaction_memory_bytes =
       sdk::configIntBetween(host, "max_transaction_memory_bytes", 64 << 20, 0, int64_t{64} << 30);
+  c.max_slot_lag_bytes =
+      sdk::configIntBetween(host, "max_slot_lag_bytes", int64_t{10} << 30, 0, int64_t{1} << 50);
+  std::string action = host.configString("on_lag_budget_exceeded", "error");
+  if (action == "error") {
+    c.on_lag_budget_exceeded = LagBudgetAction::kError;
+  } else if (action == "resume") {
+    c.on_lag_budget_exceeded = LagBudgetAction::kResume;
+  } else if (action == "drop_slot") {
+    c.on_lag_budget_exceeded = LagBudgetAction::kDropSlot;
+  } else {
+    sdk::configError("on_lag_budget_exceeded", "must be \"error\", \"resume\" or \"drop_slot\"");
+  }
   return c;
 }
 
@@ -161,6 +173,12 @@ std::span<const sh_config_key_t> cdcConfigKeys() {
       sdk::configKey("max_batch_bytes", SH_CFG_INT, "8388608", 0, "Most bytes handed to the host per batch."),
       sdk::configKey("max_transaction_memory_bytes", SH_CFG_INT, "67108864", 0,
                      "Memory a streamed transaction may use until it commits; the rest goes to a temp file."),
+      sdk::configKey("max_slot_lag_bytes", SH_CFG_INT, "10737418240", 0,
+                     "WAL the slot may retain (running, paused, stopped or in error) before "
+                     "on_lag_budget_exceeded applies; a warning at 80 %; 0 turns the budget off."),
+      sdk::configKey("on_lag_budget_exceeded", SH_CFG_STRING, "\"error\"", 0,
+                     "error: the stream goes to error; resume: a paused stream resumes; drop_slot: the slot is "
+                     "dropped and the next start takes a new snapshot."),
   };
   return kKeys;
 }

@@ -32,6 +32,9 @@ using TablePattern = sdk::TablePattern;  ///< space is the schema
 
 enum class SnapshotMode { kInitial, kNever };
 
+/// What happens when the slot retains more WAL than max_slot_lag_bytes.
+enum class LagBudgetAction { kError, kResume, kDropSlot };
+
 /// One postgres_cdc stream's settings, defaults applied.
 struct CdcConfig {
   std::string slot_name;
@@ -44,6 +47,8 @@ struct CdcConfig {
   int64_t max_batch_rows = 4096;
   int64_t max_batch_bytes = 8 << 20;
   int64_t max_transaction_memory_bytes = 64 << 20;
+  int64_t max_slot_lag_bytes = int64_t{10} << 30;  ///< 0: no budget
+  LagBudgetAction on_lag_budget_exceeded = LagBudgetAction::kError;
 
   /// Reads and checks every key; throws sdk::Error naming the field. Absent
   /// slot and publication names derive from `stream_id` (empty while validating).

@@ -230,6 +230,15 @@ std::string PostgresConnection::test(const sdk::Host& host) {
   bool ok = sa.describeRole(role);
   ok = sa.describeWalLevel(wal) && ok;
   text += " " + role + " " + wal;
+  // Shown beside each stream's max_slot_lag_bytes: the server's own cap wins
+  // when lower (it invalidates the slot), the stream's acts first when lower.
+  std::string keep = conn.scalar("SELECT current_setting('max_slot_wal_keep_size')", {}, "reading max_slot_wal_keep_size")
+                         .value_or("-1");
+  if (keep != "-1") {
+    text += " max_slot_wal_keep_size is " + keep +
+            ": PostgreSQL invalidates a slot that retains more WAL than that, losing its changes; keep each "
+            "stream's max_slot_lag_bytes below it.";
+  }
   if (!ok) {
     throw sdk::Error(SH_ERR_FATAL, text);
   }

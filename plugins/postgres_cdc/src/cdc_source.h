@@ -54,6 +54,10 @@ class CdcSource final : public sdk::Source, private DecoderEvents {
   std::vector<std::string> teardown(bool force) override;
   sdk::Lag lag() override;
   void wakeup() noexcept override;
+  std::string offsetToJson(std::string_view offset) override;
+  std::string offsetFromJson(std::string_view json) override;
+  std::vector<std::string> offsetReset() override;
+  sdk::SourceHealth sourceHealth(std::string_view committed_offset) override;
 
  private:
   struct Budget {

@@ -2,6 +2,7 @@
 #include <streamhost/plugin_sdk.hpp>
 
 #include <string>
+#include <vector>
 
 namespace sdk = streamhost::sdk;
 
@@ -25,6 +26,19 @@ class Ticker : public sdk::Source {
       sink.emit(text, "{\"n\":" + text + "}", text);
     }
   }
+  // Typed offsets (ABI 1.2): {"n": 12}, the last number delivered.
+  std::string offsetToJson(std::string_view offset) override {
+    return offset.empty() ? "null" : "{\"n\":" + std::string(offset) + "}";
+  }
+  std::string offsetFromJson(std::string_view json) override {
+    auto v = sdk::parseJson(json);
+    const sdk::JsonValue* n = v && v->isObject() ? v->find("n") : nullptr;
+    if (n == nullptr || n->kind != sdk::JsonValue::Kind::kNumber || n->raw.front() == '-') {
+      throw sdk::Error(SH_ERR_INVALID_ARGUMENT, "must be a number of 0 or more", "n");
+    }
+    return std::string(n->raw);
+  }
+  std::vector<std::string> offsetReset() override { return {}; }
 
  private:
   int64_t step_;

@@ -202,6 +202,27 @@ TEST_P(StoreContractTest, CommittedSeqMovesWithTheOffsetUnlessNoRecordCameWithIt
   EXPECT_EQ(got->committed_seq, 42u);
 }
 
+TEST_P(StoreContractTest, AnOperatorsOffsetIsStoredWithItsTimeAndSeqAndCanBeCleared) {
+  createMainPipeline();
+  ASSERT_TRUE(store_->createStream(stream("str_1", "one", "pl_main", 100)).isOk());
+  EXPECT_FALSE(store_->getStream("str_1")->offset_changed_at.has_value());
+  ASSERT_TRUE(store_->setCommittedOffset("str_1", "0/AB", 500, 42).isOk());
+  EXPECT_EQ(store_->getStream("str_1")->committed_at, 500);
+  EXPECT_FALSE(store_->getStream("str_1")->offset_changed_at.has_value());
+  ASSERT_TRUE(store_->setOffsetByOperator("str_1", "0/10", 57, 700).isOk());
+  Result<StreamRow> got = store_->getStream("str_1");
+  ASSERT_TRUE(got.isOk());
+  EXPECT_EQ(got->committed_offset, "0/10");
+  EXPECT_EQ(got->committed_seq, 57u);
+  EXPECT_EQ(got->offset_changed_at, 700);
+  EXPECT_EQ(got->committed_at, 700);
+  ASSERT_TRUE(store_->setOffsetByOperator("str_1", std::nullopt, 57, 800).isOk());
+  got = store_->getStream("str_1");
+  EXPECT_FALSE(got->committed_offset.has_value());
+  EXPECT_EQ(got->offset_changed_at, 800);
+  EXPECT_EQ(store_->setOffsetByOperator("str_nope", "1", 0, 1).code(), StatusCode::kNotFound);
+}
+
 TEST_P(StoreContractTest, SetStreamStatusChangesOnlyLifecycleColumns) {
   createMainPipeline();
   StreamRow s = stream("str_1", "one", "pl_main", 100);

@@ -265,4 +265,14 @@ struct Lag {
   int64_t ms = -1;
 };
 
+/// What sourceHealth() reports (ABI 1.2, see ::sh_source_health_t).
+struct SourceHealth {
+  int32_t level = SH_HEALTH_OK;           ///< SH_HEALTH_*
+  int32_t action = SH_HEALTH_ACTION_NONE;  ///< SH_HEALTH_ACTION_*, read at SH_HEALTH_CRITICAL
+  int64_t retained_bytes = -1;
+  int64_t budget_bytes = -1;
+  std::string reason;       ///< sentences for an operator
+  std::string source_json;  ///< a JSON object on where the source is; empty: {}
+};
+
 }  // namespace streamhost::sdk

@@ -49,6 +49,31 @@ class Source {
   /// call reserved. Called by 1.1 hosts only. Must not throw.
   virtual void abort(std::string_view /*last_offset*/) noexcept {}
 
+  /// @name Typed offsets and source health (ABI 1.2; called by 1.2 hosts only)
+  /// Each may run on an instance that was never started; the defaults answer
+  /// SH_ERR_UNSUPPORTED, which the host shows as 501.
+  /// @{
+  /// The typed JSON of a token this type wrote; "null" for an empty token.
+  virtual std::string offsetToJson(std::string_view /*offset*/) {
+    throw Error(SH_ERR_UNSUPPORTED, "this source type has no typed offsets.");
+  }
+  /// Checks `json` (the form offsetToJson writes) against the source and
+  /// returns the token start() resumes after. Throw Error(SH_ERR_INVALID_ARGUMENT,
+  /// why, "the.field") for a position the source cannot honour.
+  virtual std::string offsetFromJson(std::string_view /*json*/) {
+    throw Error(SH_ERR_UNSUPPORTED, "this source type has no typed offsets.");
+  }
+  /// Releases the position held at the source, so the next start from an
+  /// empty token begins at the source's start. @returns one sentence per thing released.
+  virtual std::vector<std::string> offsetReset() {
+    throw Error(SH_ERR_UNSUPPORTED, "this source type cannot reset its offset.");
+  }
+  /// What the source keeps for this stream, given its committed token.
+  virtual SourceHealth sourceHealth(std::string_view /*committed_offset*/) {
+    throw Error(SH_ERR_UNSUPPORTED, "this source type does not report source health.");
+  }
+  /// @}
+
  protected:
   const Host& host() const { return host_; }
 
@@ -207,12 +232,57 @@ struct SourceTrampolines {
   }
   static void abort(sh_connector_t* c, sh_str_t last_offset) noexcept { self(c)->abort(toView(last_offset)); }
 
+  static void writeOut(const std::string& text, char* out, size_t cap, size_t* out_len) {
+    if (out_len != nullptr) {
+      *out_len = text.size();
+    }
+    if (out != nullptr && text.size() <= cap && !text.empty()) {
+      std::memcpy(out, text.data(), text.size());
+    }
+  }
+  static sh_status_t offsetToJson(sh_connector_t* c, sh_str_t off, char* out, size_t cap, size_t* out_len,
+                                  char* eb, size_t es) noexcept {
+    return guard(eb, es, [&] { writeOut(self(c)->offsetToJson(toView(off)), out, cap, out_len); });
+  }
+  static sh_status_t offsetFromJson(sh_connector_t* c, sh_str_t json, char* out, size_t cap, size_t* out_len,
+                                    char* field, size_t fs, char* eb, size_t es) noexcept {
+    return guard(
+        eb, es, [&] { writeOut(self(c)->offsetFromJson(toView(json)), out, cap, out_len); }, field, fs);
+  }
+  static sh_status_t offsetReset(sh_connector_t* c, char* report, size_t rs, char* eb, size_t es) noexcept {
+    return guard(eb, es, [&] {
+      std::string json = "[";
+      for (const auto& line : self(c)->offsetReset()) {
+        json += (json.size() > 1 ? "," : "") + jsonQuote(line);
+      }
+      json += "]";
+      writeBuf(report, rs, json.size() < rs ? json : std::string("[]"));
+    });
+  }
+  static sh_status_t sourceHealth(sh_connector_t* c, sh_str_t off, sh_source_health_t* out, char* eb,
+                                  size_t es) noexcept {
+    return guard(eb, es, [&] {
+      if (!SH_HAS_FIELD(out, sh_source_health_t, source_len)) {
+        throw Error(SH_ERR_INVALID_ARGUMENT, "source_health needs an sh_source_health_t of ABI 1.2 or later");
+      }
+      SourceHealth h = self(c)->sourceHealth(toView(off));
+      out->level = h.level;
+      out->action = h.action;
+      out->retained_bytes = h.retained_bytes;
+      out->budget_bytes = h.budget_bytes;
+      writeBuf(out->reason, out->reason_size, h.reason);
+      writeOut(h.source_json.empty() ? std::string("{}") : h.source_json, out->source_json, out->source_cap,
+               &out->source_len);
+    });
+  }
+
   static const sh_source_type_t* descriptor() {
     static const std::span<const sh_config_key_t> keys = T::configKeys();
     static const sh_source_type_t type = {
         sizeof(sh_source_type_t), T::kName, T::kDescription, T::kFlags, T::kConnectionType,
         keys.data(), static_cast<uint32_t>(keys.size()), &validate, &create, &start, &poll, &commit, &pause,
-        &resume, &stop, &teardown, &metrics, &wakeup, &destroy, &handleRequest, &abort};
+        &resume, &stop, &teardown, &metrics, &wakeup, &destroy, &handleRequest, &abort, &offsetToJson,
+        &offsetFromJson, &offsetReset, &sourceHealth};
     return &type;
   }
 };
