@@ -17,7 +17,7 @@ bare_port=18491
 
 key=$("$daemon" --data-dir "$tmp/data" keys create --name bench --scopes admin 2>/dev/null)
 "$daemon" --data-dir "$tmp/data" --plugin-dir "$plugins" --listen 127.0.0.1:$port \
-  --set limits.api_requests_per_second=0 --set log.level=warning > "$tmp/daemon.log" 2>&1 &
+  --set limits.api_requests_per_second=0 --set limits.ingest_requests_per_second=0 --set log.level=warning > "$tmp/daemon.log" 2>&1 &
 "$bare" $bare_port > /dev/null 2>&1 &
 for _ in $(seq 100); do curl -sf http://127.0.0.1:$port/healthz >/dev/null && break; sleep 0.1; done
 
@@ -51,7 +51,7 @@ run() {  # name url script
   rps=$(echo "$out" | awk '/Requests\/sec/{print $2}')
   p50=$(echo "$out" | awk '$1=="50%"{print $2}')
   p99=$(echo "$out" | awk '$1=="99%"{print $2}')
-  non2xx=$(echo "$out" | awk '/Non-2xx/{print $4}')
+  non2xx=$(echo "$out" | awk '/Non-2xx/{print $NF}')
   printf "| %-34s | %10s | %8s | %8s | %6s |\n" "$1" "$rps" "$p50" "$p99" "${non2xx:-0}"
 }
 

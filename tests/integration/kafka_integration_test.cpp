@@ -5,6 +5,7 @@
 
 #include <map>
 #include <set>
+#include <tuple>
 
 #include "integration/stream_test_helpers.h"
 #include "journal/journal_manager.h"
@@ -21,6 +22,8 @@ constexpr const char* kFastGroup = R"("client_properties":{"session.timeout.ms":
 
 class KafkaTest : public ::testing::Test {
  protected:
+  KafkaTest() = default;
+  explicit KafkaTest(DaemonOptions options) : daemon_(std::move(options)) {}
   void SetUp() override {
     ASSERT_TRUE(daemon_.start());
     pipeline_ = createPipeline(api(), "k");
@@ -428,6 +431,75 @@ TEST_F(KafkaTest, TwoStreamsInOneGroupTogetherReadEverything) {
   EXPECT_EQ(streams.size(), 2u) << "one member read everything";
   (void)a;
   (void)b;
+}
+
+/// The host checks every stream's source health each 200 ms.
+class KafkaHealthTest : public KafkaTest {
+ protected:
+  KafkaHealthTest() : KafkaTest(DaemonOptions{{"--set", "health.check_interval_ms=200"}}) {}
+  /// The stream's attributes once a check that began after now has run.
+  Json afterACheck(const std::string& id) {
+    auto at = [&] { return api().get("/api/streams/" + id).json["data"]["attributes"]["health_checked_at"].str(); };
+    std::string first = at();
+    pollUntil([&] { return at() != first; }, 10s);
+    std::string second = at();
+    pollUntil([&] { return at() != second; }, 10s);
+    return api().get("/api/streams/" + id).json["data"]["attributes"];
+  }
+};
+
+// The mock cluster keeps 5 MiB of a partition and deletes its oldest message
+// sets beyond that, as retention does: a stopped stream's committed offset
+// comes near the log start, then falls behind it.
+TEST_F(KafkaHealthTest, ACommittedOffsetNearTheLogStartWarnsAndBehindItIsCritical) {
+  mock_.createTopic("ret", 1);
+  auto big = [](int n) {
+    std::vector<KafkaMessage> out(static_cast<size_t>(n));
+    for (auto& m : out) {
+      m.value = std::string(20000, 'x');
+      m.partition = 0;
+    }
+    return out;
+  };
+  mock_.produce("ret", big(100));
+  std::string id = startStream("ret", std::string(R"({"topics":["ret"],"value_format":"string",)") + kFastGroup + "}");
+  ASSERT_TRUE(waitForHead(api(), pipeline_, 100, 30s));
+  ASSERT_EQ(api().post("/api/streams/" + id + "/stop").status, 200);
+  HttpResponse off = api().get("/api/streams/" + id + "/offsets");
+  ASSERT_EQ(off.json["data"]["attributes"]["position"]["partitions"][size_t{0}]["offset"].integer(), 100)
+      << off.describe();
+  Json a = afterACheck(id);
+  EXPECT_EQ(a["health"].str(), "ok") << a.dump();
+
+  // Five messages a produce call, so the log start moves five at a time.
+  auto [low, high] = mock_.watermarks("ret", 0);
+  while (!(low > 0 && (100 - low) * 10 < high - low)) {
+    ASSERT_LT(high, 2000) << "the mock kept every message: the log start never moved";
+    mock_.produce("ret", big(5));
+    std::tie(low, high) = mock_.watermarks("ret", 0);
+  }
+  ASSERT_LE(low, 100) << "produced past the warning window: low " << low << ", high " << high;
+  a = afterACheck(id);
+  ASSERT_EQ(a["health"].str(), "warning") << "low " << low << ", high " << high << ": " << a.dump();
+  EXPECT_NE(a["health_reasons"][size_t{0}].str().find("within 10 % of the log start " + std::to_string(low)),
+            std::string::npos)
+      << a.dump();
+  off = api().get("/api/streams/" + id + "/offsets");
+  EXPECT_EQ(off.json["data"]["attributes"]["source"]["partitions"][size_t{0}]["log_start"].integer(), low)
+      << off.describe();
+
+  while (low <= 100) {
+    mock_.produce("ret", big(5));
+    std::tie(low, high) = mock_.watermarks("ret", 0);
+  }
+  a = afterACheck(id);
+  EXPECT_EQ(a["health"].str(), "critical") << a.dump();
+  EXPECT_NE(a["health_reasons"][size_t{0}].str().find(std::to_string(low - 100) + " messages were deleted"),
+            std::string::npos)
+      << "low " << low << ": " << a.dump();
+  HttpResponse s = api().get("/api/streams/summary");
+  EXPECT_EQ(s.json["data"]["attributes"]["by_health"]["critical"].integer(), 1) << s.describe();
+  EXPECT_EQ(a["status"].str(), "stopped") << "the kafka check only reports";
 }
 
 }  // namespace

@@ -155,7 +155,14 @@ class MyRowWriter {
 /// pipeline and one `mysql` connection as root.
 class MysqlCdcTest : public ::testing::Test {
  protected:
-  MysqlCdcTest() : daemon_(DaemonOptions{{"--set", "limits.api_requests_per_second=0"}}) {}
+  MysqlCdcTest() : MysqlCdcTest({}) {}
+  /// `more_args`: further daemon arguments, e.g. {"--set", "health.check_interval_ms=200"}.
+  explicit MysqlCdcTest(std::vector<std::string> more_args) : daemon_(options(std::move(more_args))) {}
+  static DaemonOptions options(std::vector<std::string> more_args) {
+    DaemonOptions o{{"--set", "limits.api_requests_per_second=0"}};
+    o.extra_args.insert(o.extra_args.end(), more_args.begin(), more_args.end());
+    return o;
+  }
 
   // A failure here is reported by each test's SetUp: gtest would mark the
   // suite's tests skipped, not failed, after a failure in SetUpTestSuite.

@@ -506,5 +506,106 @@ TEST_F(MysqlCdcTest, TypedOffsetsNameTheBinlogPositionAndStartFollowsAPut) {
   }
 }
 
+/// The host checks every stream's source health each 200 ms.
+class MysqlHealthTest : public MysqlCdcTest {
+ protected:
+  MysqlHealthTest() : MysqlCdcTest({"--set", "health.check_interval_ms=200"}) {}
+  void SetUp() override {
+    MysqlCdcTest::SetUp();
+    expiry_ = my().scalar("SELECT @@GLOBAL.binlog_expire_logs_seconds").value_or("");
+  }
+  void TearDown() override {
+    if (!expiry_.empty()) {
+      my().exec("SET GLOBAL binlog_expire_logs_seconds = " + expiry_);
+    }
+    MysqlCdcTest::TearDown();
+  }
+  /// The stream's health once a check that began after now has run.
+  Json healthAfterACheck(const std::string& id) {
+    Json a;
+    std::string before = attributes(id)["health_checked_at"].str();
+    pollUntil(
+        [&] {
+          a = attributes(id);
+          return a["health_checked_at"].str() != before && !a["health_checked_at"].str().empty();
+        },
+        10s);
+    pollUntil([&] { return attributes(id)["health_checked_at"].str() != a["health_checked_at"].str(); }, 10s);
+    return attributes(id);
+  }
+  std::string expiry_;
+};
+
+// Changes written an hour and a half ago (by the session's clock) against an
+// expiry of two hours: 75 % of it while the file is current, then 80 % and
+// more once it is not.
+TEST_F(MysqlHealthTest, APositionInTheOldestBinlogNearItsExpiryIsAWarning) {
+  ASSERT_FALSE(expiry_.empty()) << "the server has no binlog_expire_logs_seconds";
+  ASSERT_TRUE(db_.exec("CREATE TABLE e (id INT PRIMARY KEY)"));
+  ASSERT_TRUE(my().exec("FLUSH BINARY LOGS"));
+  auto end = my().query("SHOW MASTER STATUS");
+  ASSERT_EQ(end.size(), 1u);
+  const std::string file = end[0][0].value_or("");
+  ASSERT_TRUE(my().exec("PURGE BINARY LOGS TO '" + file + "'"));
+  ASSERT_TRUE(pollUntil([&] { return my().query("SHOW BINARY LOGS").size() == 1; }, 10s, 200ms))
+      << "the older binlog files stay";
+  ASSERT_TRUE(my().exec("SET GLOBAL binlog_expire_logs_seconds = 7200"));
+
+  std::string id = runCdc("expiry");
+  ASSERT_TRUE(db_.exec("SET timestamp = UNIX_TIMESTAMP() - 5400"));
+  ASSERT_TRUE(db_.exec("INSERT INTO e VALUES (1)"));
+  ASSERT_TRUE(db_.exec("SET timestamp = DEFAULT"));
+  MyTail tl = tail();
+  ASSERT_TRUE(tl.waitForRow(table("e"), 1));
+  ASSERT_TRUE(pollUntil([&] { return attributes(id)["committed_offset"].str().find('@') != std::string::npos; }, 10s))
+      << attributes(id).dump();
+  ASSERT_EQ(api().post("/api/streams/" + id + "/stop").status, 200);
+
+  // The oldest file is the current one, which the server never purges.
+  Json a = healthAfterACheck(id);
+  EXPECT_EQ(a["health"].str(), "ok") << a.dump();
+
+  // 75 % of the expiry: still ok once the file is no longer current.
+  ASSERT_TRUE(my().exec("SET GLOBAL binlog_expire_logs_seconds = 7200"));
+  ASSERT_TRUE(my().exec("FLUSH BINARY LOGS"));
+  a = healthAfterACheck(id);
+  EXPECT_EQ(a["health"].str(), "ok") << a.dump();
+
+  // 5400 s is 80 % of 6750 s.
+  ASSERT_TRUE(my().exec("SET GLOBAL binlog_expire_logs_seconds = 6700"));
+  a = healthAfterACheck(id);
+  ASSERT_EQ(a["health"].str(), "warning") << a.dump();
+  ASSERT_EQ(a["health_reasons"].size(), 1u) << a.dump();
+  const std::string reason = a["health_reasons"][size_t{0}].str();
+  EXPECT_NE(reason.find("Binlog file " + file), std::string::npos) << reason;
+  EXPECT_NE(reason.find("binlog_expire_logs_seconds"), std::string::npos) << reason;
+  EXPECT_NE(reason.find("may purge this one"), std::string::npos) << reason;
+  HttpResponse s = api().get("/api/streams/summary");
+  EXPECT_EQ(s.json["data"]["attributes"]["by_health"]["warning"].integer(), 1) << s.describe();
+
+  HttpResponse off = api().get("/api/streams/" + id + "/offsets");
+  ASSERT_EQ(off.status, 200) << off.describe();
+  const Json& src = off.json["data"]["attributes"]["source"];
+  EXPECT_EQ(src["oldest_file"].str(), file) << off.describe();
+  EXPECT_EQ(src["position_file"].str(), file) << off.describe();
+  EXPECT_EQ(src["expire_logs_seconds"].integer(), 6700) << off.describe();
+  EXPECT_FALSE(src["position_time"].isNull()) << off.describe();
+
+  // Past the expiry the warning says the next rotation purges the file.
+  ASSERT_TRUE(my().exec("SET GLOBAL binlog_expire_logs_seconds = 5000"));
+  a = healthAfterACheck(id);
+  EXPECT_EQ(a["health"].str(), "warning") << a.dump();
+  EXPECT_NE(a["health_reasons"][size_t{0}].str().find("at its next binlog rotation"), std::string::npos) << a.dump();
+
+  // Read on: the position moves to the newer file and the warning ends.
+  ASSERT_TRUE(my().exec("SET GLOBAL binlog_expire_logs_seconds = 7200"));
+  ASSERT_EQ(api().post("/api/streams/" + id + "/start").status, 200);
+  ASSERT_TRUE(db_.exec("INSERT INTO e VALUES (2)"));
+  ASSERT_TRUE(tl.waitForRow(table("e"), 2));
+  ASSERT_TRUE(pollUntil([&] { return attributes(id)["committed_offset"].str().rfind(file, 0) != 0; }, 10s));
+  a = healthAfterACheck(id);
+  EXPECT_EQ(a["health"].str(), "ok") << a.dump();
+}
+
 }  // namespace
 }  // namespace streamhost::testing

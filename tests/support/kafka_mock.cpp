@@ -177,6 +177,17 @@ void KafkaMock::produceInTransaction(const std::string& topic, const std::vector
   rd_kafka_destroy(rk);
 }
 
+std::pair<int64_t, int64_t> KafkaMock::watermarks(const std::string& topic, int32_t partition) {
+  int64_t low = 0;
+  int64_t high = 0;
+  rd_kafka_resp_err_t e =
+      rd_kafka_query_watermark_offsets(asKafka(producer_), topic.c_str(), partition, &low, &high, 10000);
+  if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    throw std::runtime_error(std::string("watermarks: ") + rd_kafka_err2str(e));
+  }
+  return {low, high};
+}
+
 std::map<int32_t, int64_t> KafkaMock::committed(const std::string& group, const std::string& topic,
                                                 int partitions) {
   char err[512];

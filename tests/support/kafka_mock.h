@@ -37,6 +37,8 @@ class KafkaMock {
   /// Produces in one transaction of a transactional producer, then commits
   /// it (or aborts it, leaving aborted messages in the log).
   void produceInTransaction(const std::string& topic, const std::vector<KafkaMessage>& messages, bool commit);
+  /// The partition's log start and end (the next offset to be written).
+  std::pair<int64_t, int64_t> watermarks(const std::string& topic, int32_t partition);
   /// The group's committed offset per partition (absent: none committed).
   std::map<int32_t, int64_t> committed(const std::string& group, const std::string& topic, int partitions);
 

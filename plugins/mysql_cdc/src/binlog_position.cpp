@@ -1,6 +1,7 @@
 #include "binlog_position.h"
 
 #include <charconv>
+#include <cstdint>
 
 namespace streamhost::mycdc {
 namespace {
@@ -83,6 +84,9 @@ std::string BinlogOffset::encode() const {
   if (rows > 0) {
     out += "#" + std::to_string(rows);
   }
+  if (time_s > 0) {
+    out += "@" + std::to_string(time_s);
+  }
   if (!gtid.empty()) {
     out += ";" + gtid;
   }
@@ -103,6 +107,15 @@ std::optional<BinlogOffset> BinlogOffset::parse(std::string_view text) {
   if (semi != std::string_view::npos) {
     o.gtid = std::string(text.substr(semi + 1));
     text = text.substr(0, semi);
+  }
+  size_t at = text.rfind('@');
+  if (at != std::string_view::npos && at > text.rfind(':')) {
+    auto t = number(text.substr(at + 1));
+    if (!t || *t == 0 || *t > uint64_t{INT64_MAX}) {
+      return std::nullopt;
+    }
+    o.time_s = static_cast<int64_t>(*t);
+    text = text.substr(0, at);
   }
   size_t hash = text.find('#');
   if (hash != std::string_view::npos) {

@@ -11,7 +11,9 @@ namespace streamhost::mycdc {
 ///
 /// "<file>:<pos>" means every transaction ending at or before pos of file is
 /// durable; "#<n>" adds that the first n rows of the transaction that starts
-/// there are durable too (a restart skips them); ";<gtid>" is the GTID
+/// there are durable too (a restart skips them); "@<t>" is the server time
+/// (Unix seconds) of the last event read before that point, which the binlog
+/// expiry check uses (the file was written no earlier); ";<gtid>" is the GTID
 /// position at that point: on MariaDB the last whole transaction of each
 /// replication domain ("0-1-99,1-2-7", like gtid_slave_pos), on MySQL the last
 /// whole transaction's GTID (informational). Resuming uses file and position;
@@ -24,6 +26,7 @@ struct BinlogOffset {
   std::string file;
   uint64_t pos = 0;
   uint64_t rows = 0;
+  int64_t time_s = 0;  ///< 0: unknown (older tokens, a position set by hand)
   std::string gtid;
 
   std::string encode() const;

@@ -240,6 +240,7 @@ void MysqlCdcSource::snapshotStep(int64_t rows) {
               " tables; streaming from " + s.file + ":" + std::to_string(s.pos));
   std::string file = s.file;
   uint64_t pos = s.pos;
+  position_time_ms_ = s.started_ms;  // the file was the current one then
   snapshot_.reset();
   pushCheckpoint(file, pos);
   startStreaming(file, pos);

@@ -154,6 +154,7 @@ void MysqlCdcSource::startConnected(const BinlogOffset& resume) {
     complete_pos_ = resume.pos;
     last_gtid_ = resume.gtid;
     skip_rows_ = resume.rows;
+    position_time_ms_ = resume.time_s * 1000;
     acked_ = resume;
     startStreaming(resume.file, resume.pos, by_gtid);
     return;
@@ -163,6 +164,7 @@ void MysqlCdcSource::startConnected(const BinlogOffset& resume) {
     return;
   }
   BinlogEnd end = binlogEnd(admin());
+  position_time_ms_ = host().nowMs();
   startStreaming(end.file, end.pos);
   // Recorded at once, so a restart before the first change resumes here and not at a later end.
   pushCheckpoint(end.file, end.pos);
@@ -206,6 +208,7 @@ std::string MysqlCdcSource::streamOffset(uint64_t rows) const {
   o.file = complete_file_;
   o.pos = complete_pos_;
   o.rows = rows;
+  o.time_s = position_time_ms_ / 1000;
   o.gtid = last_gtid_;
   return o.encode();
 }

@@ -70,6 +70,9 @@ class MysqlCdcSource final : public sdk::Source {
   std::string offsetToJson(std::string_view offset) override;
   std::string offsetFromJson(std::string_view json) override;
   std::vector<std::string> offsetReset() override;
+  /// Warns while the position is in the server's oldest binlog file and that
+  /// file nears the server's binlog expiry.
+  sdk::SourceHealth sourceHealth(std::string_view committed_offset) override;
 
  private:
   struct Budget {
@@ -138,6 +141,10 @@ class MysqlCdcSource final : public sdk::Source {
 
   BinlogOffset acked_;
   int64_t last_event_ts_ms_ = 0;
+  /// No later than the last write of the checkpoint's file: the last event's
+  /// time, or when the file was seen as the server's current one (a file is
+  /// written once more, its Rotate event, when it stops being current).
+  int64_t position_time_ms_ = 0;
   int64_t now_ms_ = 0;
   RowImage before_, after_;
   size_t value_hint_ = 256;

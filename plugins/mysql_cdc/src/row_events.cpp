@@ -50,6 +50,7 @@ void MysqlCdcSource::handleEvent(std::string_view raw) {
   }
   if (e.header.timestamp != 0) {
     last_event_ts_ms_ = int64_t{e.header.timestamp} * 1000;
+    position_time_ms_ = last_event_ts_ms_;
   }
 }
 
@@ -106,6 +107,7 @@ void MysqlCdcSource::dispatch(const Event& e, uint64_t start) {
       if (!in_txn_ && h.next_pos >= 4 && !e.body.empty()) {
         std::string file(e.body);
         if (file != complete_file_ || h.next_pos > complete_pos_) {
+          position_time_ms_ = host().nowMs();  // the server's current file, now
           pushCheckpoint(file, h.next_pos);
         }
       }

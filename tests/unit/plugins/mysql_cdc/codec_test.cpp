@@ -65,7 +65,8 @@ TEST(DecimalTest, PositiveNegativeAndMultiWord) {
 
 TEST(BinlogOffsetTest, RoundTripsEveryForm) {
   for (std::string text : {"mysql-bin.000003:1234", "mysql-bin.000003:1234#17", "b.000001:4;0-1-99",
-                           "b.000001:4#2;0-1-99", "snapshot", ""}) {
+                           "b.000001:4#2;0-1-99", "b.000001:4@1765000000", "b.000001:4#2@1765000000;0-1-99",
+                           "b.000001:4@1765000000;3e11fa47-71ca-11e1-9e33-c80aa9429562:1-5", "snapshot", ""}) {
     auto o = BinlogOffset::parse(text);
     ASSERT_TRUE(o) << text;
     EXPECT_EQ(o->encode(), text);
@@ -75,10 +76,17 @@ TEST(BinlogOffsetTest, RoundTripsEveryForm) {
   EXPECT_EQ(o->pos, 1234u);
   EXPECT_EQ(o->rows, 17u);
   EXPECT_EQ(o->gtid, "0-1-99");
+  EXPECT_EQ(o->time_s, 0) << "older tokens carry no time";
+  o = BinlogOffset::parse("we@host-bin.000003:1234#17@1765000000;0-1-99");
+  ASSERT_TRUE(o);
+  EXPECT_EQ(o->file, "we@host-bin.000003") << "an @ before the position belongs to the file name";
+  EXPECT_EQ(o->rows, 17u);
+  EXPECT_EQ(o->time_s, 1765000000);
 }
 
 TEST(BinlogOffsetTest, RefusesWhatItDidNotWrite) {
-  for (std::string text : {"16/B374D848", "file:", "file:x", ":4", "file:2", "file:10#", "file:10#x"}) {
+  for (std::string text : {"16/B374D848", "file:", "file:x", ":4", "file:2", "file:10#", "file:10#x", "file:10@", "file:10@0",
+                           "file:10@x", "file:10@99999999999999999999"}) {
     EXPECT_FALSE(BinlogOffset::parse(text)) << text;
   }
 }
