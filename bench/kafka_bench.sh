@@ -7,7 +7,7 @@
 # record durable in the pipeline (a long poll on /events).
 # Usage: bench/kafka_bench.sh [build-dir] [runs]
 # Env: N (1000000), SIZE (100), PARTITIONS (32: the mock keeps 5 MiB a partition), PORT (18497),
-#      COMPRESSION (none|lz4|zstd: journal.compression, default none)
+#      COMPRESSION (none|lz4|zstd: journal.compression, default lz4 as the daemon)
 set -euo pipefail
 build=${1:-build-bench}
 runs=${2:-3}
@@ -43,7 +43,7 @@ echo "producing $n messages of $size B over $partitions partitions..." >&2
 
 key=$("$daemon" --config "$tmp/bench.yaml" --data-dir "$tmp/sh" keys create --name bench --scopes admin 2>/dev/null)
 "$daemon" --config "$tmp/bench.yaml" --data-dir "$tmp/sh" --plugin-dir "$plugins" --listen 127.0.0.1:$port \
-  --set limits.api_requests_per_second=0 --set log.level=warning --set journal.compression="${COMPRESSION:-none}" \
+  --set limits.api_requests_per_second=0 --set log.level=warning --set journal.compression="${COMPRESSION:-lz4}" \
   > "${DAEMON_LOG:-$tmp/daemon.log}" 2>&1 &
 pids+=($!)
 for _ in $(seq 100); do curl -sf http://127.0.0.1:$port/healthz >/dev/null && break; sleep 0.1; done

@@ -12,7 +12,8 @@
 # decimal, 52-char varchar). The journal's own ceiling comes from journal_bench
 # when the build has it.
 # Usage: bench/mysql_cdc_bench.sh [build-dir] [runs]
-# Env: BIG_ROWS (200000), TXS (10000), TX_ROWS (20), PORT (18497), MY_PORT (18498).
+# Env: BIG_ROWS (200000), TXS (10000), TX_ROWS (20), PORT (18497), MY_PORT (18498),
+#      COMPRESSION (none|lz4|zstd: journal.compression, default lz4 as the daemon).
 set -euo pipefail
 build=${1:-build-bench}
 runs=${2:-3}
@@ -89,7 +90,8 @@ version=$(sql -e "SELECT VERSION()")
 # --- streamhost ---------------------------------------------------------------
 key=$("$daemon" --data-dir "$tmp/sh" keys create --name bench --scopes admin 2>/dev/null)
 "$daemon" --data-dir "$tmp/sh" --plugin-dir "$plugins" --listen 127.0.0.1:$port \
-  --set limits.api_requests_per_second=0 --set log.level=warning > "$tmp/daemon.log" 2>&1 &
+  --set limits.api_requests_per_second=0 --set log.level=warning --set journal.compression="${COMPRESSION:-lz4}" \
+  > "$tmp/daemon.log" 2>&1 &
 daemon_pid=$!
 for _ in $(seq 100); do curl -sf http://127.0.0.1:$port/healthz >/dev/null && break; sleep 0.1; done
 
@@ -181,7 +183,7 @@ done
 
 # --- report -------------------------------------------------------------------
 echo
-echo "mysql_cdc vs mariadb-binlog --read-from-remote-server, same binlog range, MariaDB $version, $(nproc) cores;"
+echo "mysql_cdc vs mariadb-binlog --read-from-remote-server, same binlog range, MariaDB $version, $(nproc) cores, journal.compression ${COMPRESSION:-lz4};"
 echo "big = 1 transaction of $big_rows rows, small = $txs transactions of $tx_rows rows;"
 echo "ratio = streamhost rows/s / mariadb-binlog --verbose rows/s (streamhost also encodes JSON and makes every row durable)"
 printf "| %-5s | %3s | %7s | %9s | %9s | %12s | %10s | %12s | %10s | %5s |\n" case run rows "binlog MB" "raw MB/s" \

@@ -7,7 +7,7 @@
 # is wide and mixed like the published "firenibble" layout: 16 columns of
 # bigint, int, double, varchar and date, about 230 bytes a row.
 # Usage: bench/pg_snapshot_bench.sh [build-dir] [runs]
-# Env: ROWS (1000000), PORT (18505), PG_PORT (18506)
+# Env: ROWS (1000000), PORT (18505), PG_PORT (18506), COMPRESSION (none|lz4|zstd: journal.compression, default lz4 as the daemon)
 set -euo pipefail
 build=${1:-build-bench}
 runs=${2:-2}
@@ -62,7 +62,8 @@ bytes=$(sql -c "SELECT pg_table_size('firenibble')")
 
 key=$("$daemon" --data-dir "$tmp/sh" keys create --name bench --scopes admin 2>/dev/null)
 "$daemon" --data-dir "$tmp/sh" --plugin-dir "$plugins" --listen 127.0.0.1:$port \
-  --set limits.api_requests_per_second=0 --set log.level=warning > "$tmp/daemon.log" 2>&1 &
+  --set limits.api_requests_per_second=0 --set log.level=warning --set journal.compression="${COMPRESSION:-lz4}" \
+  > "$tmp/daemon.log" 2>&1 &
 daemon_pid=$!
 for _ in $(seq 100); do curl -sf http://127.0.0.1:$port/healthz >/dev/null && break; sleep 0.1; done
 api() {  # method path [body]
@@ -120,7 +121,7 @@ for run in $(seq "$runs"); do
 done
 
 echo
-echo "postgres_cdc snapshot vs COPY TO STDOUT, $rows rows of 16 mixed columns ($((bytes / 1048576)) MiB on disk), $(nproc) cores"
+echo "postgres_cdc snapshot vs COPY TO STDOUT, $rows rows of 16 mixed columns ($((bytes / 1048576)) MiB on disk), $(nproc) cores, journal.compression ${COMPRESSION:-lz4}"
 printf "| %3s | %8s | %10s | %12s | %10s | %14s | %5s |\n" run "COPY s" "rows/s" "streamhost s" "rows/s" \
   "streamhost cpu" ratio
 printf "|%s|%s|%s|%s|%s|%s|%s|\n" ----- ---------- ------------ -------------- ------------ ---------------- -------

@@ -3,6 +3,8 @@
 # (github scheme, one fixed valid signature, no dedup), each answered 202 only
 # once fsync'd, against a bare Poco handler on the same run.
 # Usage: bench/webhook_bench.sh [build-dir] [seconds] [connections]
+# Env: DAEMON_SET (further --set KEY=VALUE for streamhostd, space-separated,
+#      e.g. "journal.group_commit_delay_ms=0")
 set -euo pipefail
 build=${1:-build-bench}
 secs=${2:-10}
@@ -17,7 +19,8 @@ bare_port=18491
 
 key=$("$daemon" --data-dir "$tmp/data" keys create --name bench --scopes admin 2>/dev/null)
 "$daemon" --data-dir "$tmp/data" --plugin-dir "$plugins" --listen 127.0.0.1:$port \
-  --set limits.api_requests_per_second=0 --set limits.ingest_requests_per_second=0 --set log.level=warning > "$tmp/daemon.log" 2>&1 &
+  --set limits.api_requests_per_second=0 --set limits.ingest_requests_per_second=0 --set log.level=warning \
+  $(for kv in ${DAEMON_SET:-}; do printf -- '--set %s ' "$kv"; done) > "$tmp/daemon.log" 2>&1 &
 "$bare" $bare_port > /dev/null 2>&1 &
 for _ in $(seq 100); do curl -sf http://127.0.0.1:$port/healthz >/dev/null && break; sleep 0.1; done
 

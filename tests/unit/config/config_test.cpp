@@ -126,11 +126,14 @@ TEST(ConfigTest, JournalCompressionTakesNoneLz4OrZstd) {
   testing::TempDir dir;
   auto def = loadConfig({}, {}, {});
   ASSERT_TRUE(def.isOk());
-  EXPECT_EQ(def->journal.compression, "none");
+  EXPECT_EQ(def->journal.compression, "lz4");
+  auto none = loadConfig({}, {}, {{"journal.compression", "none"}});
+  ASSERT_TRUE(none.isOk());
+  EXPECT_EQ(none->journal.compression, "none");
   auto zstd = loadConfig(write(dir, "journal:\n  compression: zstd\n"), {}, {});
   ASSERT_TRUE(zstd.isOk()) << zstd.status().message();
   EXPECT_EQ(zstd->journal.compression, "zstd");
-  auto lz4 = loadConfig({}, {}, {{"journal.compression", "lz4"}});
+  auto lz4 = loadConfig(write(dir, "journal:\n  compression: lz4\n"), {}, {});
   ASSERT_TRUE(lz4.isOk());
   EXPECT_EQ(lz4->journal.compression, "lz4");
   auto bad = loadConfig({}, {}, {{"journal.compression", "snappy"}});
