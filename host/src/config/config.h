@@ -34,7 +34,7 @@ struct Limits {
 
 struct JournalConfig {
   int64_t segment_bytes = 64LL << 20;
-  int64_t group_commit_delay_ms = 2;
+  int64_t group_commit_delay_ms = 0;  ///< as PostgreSQL's commit_delay: syncs already group what arrives during one
   int64_t group_commit_max_bytes = 4LL << 20;
   int64_t max_pending_bytes = 64LL << 20;
   std::string compression = "lz4";  ///< none|lz4|zstd: batch frames of pipelines without their own setting
