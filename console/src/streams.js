@@ -150,17 +150,21 @@ export async function streamList(main, ctx, query, signal) {
 // ---------------------------------------------------------------- one stream
 
 function snapshotProgress(m) {
-  // Shown only where the API reports it: per-table rows done and expected.
+  // The API's metrics.snapshot: per table, rows read, the server's estimate
+  // (null when unknown) and whether the table is done.
   const tables = (m && m.snapshot && m.snapshot.tables) || [];
   if (!tables.length) return null;
   return h('section', { class: 'panel' }, h('h2', { text: 'Snapshot' }),
     tables.map((t) => {
-      const done = t.rows_done ?? t.rows ?? 0;
-      const total = t.rows_total ?? t.estimated_rows ?? null;
-      const id = `snap-${t.table || t.name}`;
-      return h('div', { class: 'snap' },
-        h('label', { for: id, text: `${t.table || t.name}: ${fmtNum(done)}${total ? ' of ' + fmtNum(total) : ''} rows` }),
-        h('progress', { id, max: total || 1, value: total ? Math.min(done, total) : (t.done ? 1 : 0) }));
+      const id = `snap-${t.table}`;
+      const total = t.done ? t.rows_done : t.rows_total;
+      const text = `${t.table}: ${fmtNum(t.rows_done)}${total != null ? ' of ' + fmtNum(total) : ''} rows` +
+        (t.done ? ', done' : '');
+      // Without an estimate the bar is indeterminate until the table is done.
+      const bar = total != null
+        ? h('progress', { id, max: Math.max(total, 1), value: Math.min(t.rows_done, total) })
+        : h('progress', { id });
+      return h('div', { class: 'snap' }, h('label', { for: id, text }), bar);
     }));
 }
 

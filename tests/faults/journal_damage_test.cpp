@@ -105,5 +105,50 @@ TEST(JournalDamageTest, APipelineWithDamageBeforeItsTailFailsAloneAndIsRepairedW
   EXPECT_GT(events.back()["seq"].integer(), 2000) << "a quarantined number was reused";
 }
 
+// A crash tears only what was never synced. Damage in the last frame of
+// records the stream committed (durable before the offset moved) looks like a
+// torn tail, but cutting it would lose acknowledged records without a word.
+TEST(JournalDamageTest, DamageInTheLastFrameOfAcknowledgedRecordsIsNotCutAsATornTail) {
+  DaemonOptions o;
+  o.extra_args = {"--set", "journal.compression=none"};
+  DaemonHarness d(o);
+  ASSERT_TRUE(d.start());
+  HttpClient c = d.client();
+  const std::string pl = createPipeline(c, "acked");
+  const std::string gen = createDatagenStream(c, "gen", pl, R"({"rate_per_second":0,"max_records":500})");
+  ASSERT_EQ(c.post("/api/streams/" + gen + "/start").status, 200);
+  ASSERT_TRUE(waitForHead(c, pl, 500));
+  ASSERT_TRUE(d.stop(SIGTERM));
+
+  const fs::path dir = d.dataDir() / "journal" / pl;
+  fs::path seg;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    if (e.path().extension() == ".seg") {
+      seg = std::max(seg, e.path());
+    }
+  }
+  const auto size = fs::file_size(seg);
+  {
+    // Inside the last record of the last frame: nothing valid follows it.
+    std::fstream f(seg, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekg(static_cast<std::streamoff>(size - 8));
+    char b = 0;
+    f.get(b);
+    f.seekp(static_cast<std::streamoff>(size - 8));
+    f.put(static_cast<char>(b ^ 0x5a));
+  }
+
+  ASSERT_TRUE(d.start());
+  c = d.client();
+  Json a = pipelineAttributes(c, pl);
+  EXPECT_EQ(a["state"].str(), "failed") << a.dump();
+  const std::string why = a["error"].str();
+  EXPECT_NE(why.find("acknowledged as durable"), std::string::npos) << why;
+  EXPECT_NE(why.find("streamhostd journal repair " + pl + " --quarantine"), std::string::npos) << why;
+  EXPECT_TRUE(waitForStatus(c, gen, "error"));
+  ASSERT_TRUE(d.stop(SIGTERM));
+  EXPECT_EQ(fs::file_size(seg), size) << "nothing was cut";
+}
+
 }  // namespace
 }  // namespace streamhost::testing

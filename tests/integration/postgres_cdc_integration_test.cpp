@@ -379,6 +379,42 @@ TEST_F(PostgresCdcSlowSnapshotTest, SigkillDuringTheSnapshotRepeatsAtMostABatch)
 
 // The snapshot's connection dropping mid-way put the stream in a fatal error
 // (its cursor was gone on the silently reopened connection); it now resumes.
+TEST_F(PostgresCdcSlowSnapshotTest, MetricsShowTheSnapshotsProgressPerTable) {
+  ASSERT_TRUE(db_.exec("CREATE TABLE a (id int PRIMARY KEY, v text)"));
+  ASSERT_TRUE(db_.exec("CREATE TABLE b (id int PRIMARY KEY, v text)"));
+  ASSERT_TRUE(db_.exec("INSERT INTO a SELECT g, 'a' || g FROM generate_series(1, 3000) g"));
+  ASSERT_TRUE(db_.exec("INSERT INTO b SELECT g, 'b' || g FROM generate_series(1, 1200) g"));
+  ASSERT_TRUE(db_.exec("ANALYZE a, b"));
+  std::string id = startSnapshotStream("progress");
+  const std::string metrics = "/api/streams/" + id + "/metrics";
+  // While it runs, what is read never passes the estimate of a table not yet done.
+  Json snap;
+  const auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (true) {
+    snap = api().get(metrics).json["data"]["attributes"]["snapshot"];
+    for (size_t i = 0; i < snap["tables"].size(); ++i) {
+      const Json& t = snap["tables"][i];
+      if (!t["done"].boolean() && !t["rows_total"].isNull()) {
+        EXPECT_LE(t["rows_done"].integer(), t["rows_total"].integer()) << snap.dump();
+      }
+    }
+    if (snap["tables"].size() == 2 && snap["tables"][size_t{0}]["done"].boolean() &&
+        snap["tables"][size_t{1}]["done"].boolean()) {
+      break;
+    }
+    ASSERT_LT(std::chrono::steady_clock::now(), deadline) << snap.dump() << attributes(id).dump();
+    std::this_thread::sleep_for(100ms);
+  }
+  ASSERT_TRUE(waitForHead(api(), pipeline_, 4200, 30s));
+  EXPECT_EQ(snap["tables"][size_t{0}]["table"].str(), "public.a") << snap.dump();
+  EXPECT_EQ(snap["tables"][size_t{0}]["rows_done"].integer(), 3000) << snap.dump();
+  EXPECT_EQ(snap["tables"][size_t{0}]["rows_total"].integer(), 3000) << snap.dump();
+  EXPECT_EQ(snap["tables"][size_t{1}]["table"].str(), "public.b") << snap.dump();
+  EXPECT_EQ(snap["tables"][size_t{1}]["rows_done"].integer(), 1200) << snap.dump();
+  const Json g = api().get(metrics).json["data"]["attributes"]["gauges"];
+  EXPECT_EQ(g["snapshot.table.public.a.rows_estimate"].number(), 3000.0) << g.dump();
+}
+
 TEST_F(PostgresCdcSlowSnapshotTest, ALostSnapshotConnectionResumesTheSnapshot) {
   ASSERT_TRUE(db_.exec("CREATE TABLE snap_c (id bigint PRIMARY KEY, pad text); "
                        "INSERT INTO snap_c SELECT g, 'row ' || g FROM generate_series(1, " +

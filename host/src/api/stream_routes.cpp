@@ -1,5 +1,10 @@
 #include "api/stream_routes.h"
 
+#include <cmath>
+#include <map>
+#include <optional>
+#include <string_view>
+
 #include "api/body_fields.h"
 #include "api/json.h"
 #include "common/json_syntax.h"
@@ -20,6 +25,58 @@ JsonObject requestsJson(const metrics::Bucket& b) {
   }
   o->set("total", total);
   return o;
+}
+
+/// Snapshot progress from the connector's gauges named by the SDK's convention
+/// (snapshot.table.<table>.rows, .rows_estimate, .done); null when it has none.
+Poco::Dynamic::Var snapshotJson(const std::map<std::string, double>& gauges) {
+  constexpr std::string_view kPrefix = "snapshot.table.";
+  struct Table {
+    double rows = 0;
+    std::optional<double> estimate;
+    bool done = false;
+  };
+  std::map<std::string, Table> tables;
+  for (const auto& [name, value] : gauges) {
+    if (!std::isfinite(value)) {
+      continue;
+    }
+    std::string_view n = name;
+    size_t dot = n.rfind('.');
+    if (n.substr(0, kPrefix.size()) != kPrefix || dot == std::string_view::npos || dot <= kPrefix.size()) {
+      continue;
+    }
+    std::string_view field = n.substr(dot + 1);
+    if (field != "rows" && field != "rows_estimate" && field != "done") {
+      continue;
+    }
+    Table& t = tables[std::string(n.substr(kPrefix.size(), dot - kPrefix.size()))];
+    if (field == "rows") {
+      t.rows = value;
+    } else if (field == "rows_estimate") {
+      t.estimate = value;
+    } else {
+      t.done = value != 0;
+    }
+  }
+  if (tables.empty()) {
+    return Poco::Dynamic::Var();
+  }
+  JsonArray list = newArray();
+  for (const auto& [name, t] : tables) {
+    JsonObject o = newObject();
+    o->set("table", name);
+    o->set("rows_done", static_cast<int64_t>(t.rows));
+    // An estimate below what was read is stale: the bar then shows what is known.
+    o->set("rows_total", t.done ? Poco::Dynamic::Var(static_cast<int64_t>(t.rows))
+                        : t.estimate && *t.estimate >= t.rows ? Poco::Dynamic::Var(static_cast<int64_t>(*t.estimate))
+                                                              : Poco::Dynamic::Var());
+    o->set("done", t.done);
+    list->add(o);
+  }
+  JsonObject out = newObject();
+  out->set("tables", list);
+  return out;
 }
 
 Poco::Dynamic::Var optString(const std::optional<std::string>& s) {
@@ -401,6 +458,13 @@ class StreamRoutes {
       series->add(p);
     }
     a->set("series", series);
+    const std::map<std::string, double> gauges = m->gauges();
+    JsonObject g = newObject();
+    for (const auto& [name, value] : gauges) {
+      g->set(name, std::isfinite(value) ? Poco::Dynamic::Var(value) : Poco::Dynamic::Var());  // JSON has no NaN
+    }
+    a->set("gauges", g);
+    a->set("snapshot", snapshotJson(gauges));
     return resourceResponse(200, "stream_metrics", row->id, a);
   }
 

@@ -230,6 +230,16 @@ Daemon::~Daemon() { stop(); }
 
 Status Daemon::start() {
   // Open every pipeline's journal first (recovery runs here), then resume streams.
+  // Recovery must keep what the streams' committed offsets say is durable.
+  if (auto streams = parts_->store->listStreams({}, std::nullopt, 1000000)) {
+    for (const auto& st : *streams) {
+      if (st.committed_seq > 0) {
+        parts_->journals->requireAcknowledged(st.pipeline_id, st.committed_seq);
+      }
+    }
+  } else {
+    logger().warning("cannot list streams before journal recovery: %s", streams.status().message());
+  }
   if (auto pipelines = parts_->store->listPipelines(std::nullopt, 100000)) {
     for (const auto& pl : *pipelines) {
       auto j = parts_->journals->open(pl.id, static_cast<uint64_t>(pl.retention_max_bytes),

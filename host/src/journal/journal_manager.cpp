@@ -34,6 +34,9 @@ Result<JournalSharedPtr> JournalManager::open(const std::string& pipeline_id, ui
   opts.retention_max_bytes = retention_max_bytes;
   opts.retention_max_age_seconds = retention_max_age_seconds;
   opts.max_record_bytes = max_record_bytes;
+  if (auto a = acknowledged_.find(pipeline_id); a != acknowledged_.end()) {
+    opts.acknowledged_seq = a->second;
+  }
   auto j = Journal::open(directoryOf(pipeline_id), std::move(opts));
   if (!j) {
     open_failures_[pipeline_id] = j.status();
@@ -43,6 +46,12 @@ Result<JournalSharedPtr> JournalManager::open(const std::string& pipeline_id, ui
   JournalSharedPtr shared(std::move(*j));
   open_.emplace(pipeline_id, shared);
   return shared;
+}
+
+void JournalManager::requireAcknowledged(const std::string& pipeline_id, uint64_t seq) {
+  std::lock_guard<std::mutex> lk(mu_);
+  uint64_t& a = acknowledged_[pipeline_id];
+  a = std::max(a, seq);
 }
 
 JournalSharedPtr JournalManager::find(const std::string& pipeline_id) const {

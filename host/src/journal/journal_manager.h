@@ -25,6 +25,9 @@ class JournalManager {
   /// remembered as that pipeline's failure; later calls try again.
   Result<JournalSharedPtr> open(const std::string& pipeline_id, uint64_t retention_max_bytes = 0,
                                 int64_t retention_max_age_seconds = 0, uint64_t max_record_bytes = 0);
+  /// Records that seq `seq` of `pipeline_id` was acknowledged as durable, so
+  /// every later open's recovery refuses to cut it as a torn tail.
+  void requireAcknowledged(const std::string& pipeline_id, uint64_t seq);
   /// Why the pipeline's journal takes no appends: it could not be opened, or a
   /// sync failed. OK when it is healthy or was never opened.
   Status failureOf(const std::string& pipeline_id) const;
@@ -45,6 +48,7 @@ class JournalManager {
   mutable std::mutex mu_;
   std::map<std::string, JournalSharedPtr> open_;
   std::map<std::string, Status> open_failures_;
+  std::map<std::string, uint64_t> acknowledged_;
 };
 
 }  // namespace streamhost::journal

@@ -186,6 +186,11 @@ std::set<uint64_t> quarantinedFirstSeqs(const std::filesystem::path& dir) {
   return out;
 }
 
+/// Whether an operator quarantined a segment numbered after `seq` (its records are accounted for).
+bool quarantinedAfter(const std::set<uint64_t>& quarantined, uint64_t seq) {
+  return quarantined.upper_bound(seq) != quarantined.end();
+}
+
 }  // namespace
 
 bool looksTornAt(const FileHandle& file, uint64_t pos, uint64_t size) { return looksTorn(file, pos, size); }
@@ -264,6 +269,16 @@ Result<RecoveredJournal> recoverJournal(const std::filesystem::path& dir, const 
       return damagedJournalError(dir, seg->path.filename().string(), seg->size, error);
     }
     if (!error.empty()) {
+      // A crash tears only what was never synced. Records the host was told
+      // are durable cannot be in a torn tail: losing them is damage.
+      const uint64_t kept_last = seg->size > 0 ? seg->last_seq
+                                 : out.segments.empty() ? seg->first_seq - 1
+                                                        : out.segments.back()->last_seq;
+      if (opts.acknowledged_seq > kept_last && !quarantinedAfter(holes, kept_last)) {
+        return damagedJournalError(dir, seg->path.filename().string(), seg->size,
+                                   error + "; records up to seq " + std::to_string(opts.acknowledged_seq) +
+                                       " were acknowledged as durable");
+      }
       // A torn tail: cut here; this segment (if anything of it is left) becomes the active one.
       report.reason = error;
       report.segment = seg->path.filename().string();

@@ -22,6 +22,9 @@ bool parseCompression(std::string_view name, Compression& out);
 
 /// Settings of one pipeline journal. Zero for a limit means "no limit".
 struct JournalOptions {
+  /// The newest seq the host was told is durable (a stream's committed seq);
+  /// recovery treats losing it as damage, never as a torn tail. 0: unknown.
+  uint64_t acknowledged_seq = 0;
   /// A segment is rolled once appending the next batch would pass this size.
   uint64_t segment_bytes = 64ull << 20;
   /// Longest a written record waits for more company before the group fdatasync.

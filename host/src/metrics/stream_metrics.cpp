@@ -1,5 +1,7 @@
 #include "metrics/stream_metrics.h"
 
+#include <utility>
+
 namespace streamhost::metrics {
 
 std::optional<Window> parseWindow(const std::string& text) {
@@ -101,6 +103,16 @@ WindowSnapshot StreamMetrics::snapshot(Window w, int64_t now_ms) const {
 Lag StreamMetrics::lag() const {
   std::lock_guard lock(mu_);
   return lag_;
+}
+
+void StreamMetrics::setGauges(std::map<std::string, double> gauges) {
+  std::lock_guard lock(mu_);
+  gauges_ = std::move(gauges);
+}
+
+std::map<std::string, double> StreamMetrics::gauges() const {
+  std::lock_guard lock(mu_);
+  return gauges_;
 }
 
 std::optional<int64_t> StreamMetrics::lastEventAt() const {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -37,9 +38,12 @@ class StreamMetrics {
   void addError(int64_t now_ms, ErrorKind kind, int64_t n = 1);
   void addRequest(int64_t now_ms, RequestOutcome outcome);
   void setLag(const Lag& lag);
+  /// The connector's own gauges (SDK Host::gauge), as last copied by its worker.
+  void setGauges(std::map<std::string, double> gauges);
 
   WindowSnapshot snapshot(Window w, int64_t now_ms) const;
   Lag lag() const;
+  std::map<std::string, double> gauges() const;
   std::optional<int64_t> lastEventAt() const;
   int64_t eventsTotal() const;
   int64_t bytesTotal() const;
@@ -56,6 +60,7 @@ class StreamMetrics {
   std::array<int64_t, kErrorKinds> errors_total_{};
   std::optional<int64_t> last_event_at_;
   Lag lag_;
+  std::map<std::string, double> gauges_;
 };
 
 }  // namespace streamhost::metrics

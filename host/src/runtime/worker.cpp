@@ -319,6 +319,7 @@ void Worker::refreshLag() {
     return;
   }
   next_lag_ = now + options_.lag_interval;
+  metrics_->setGauges(connector_->context().gauges());
   auto lag = connector_->metrics();
   if (!lag) {
     return;

@@ -1,6 +1,7 @@
 // The initial snapshot: one consistent read of the included tables, at a
 // binlog position the stream then continues from.
 #include <charconv>
+#include <cstdlib>
 
 #include "cdc_source.h"
 #include "server_check.h"
@@ -142,11 +143,18 @@ void MysqlCdcSource::beginSnapshot() {
   if (s->file.empty() || s->pos < 4) {
     throw sdk::Error(SH_ERR_FATAL, "the server did not report the snapshot's binlog position; is the binlog on?");
   }
-  for (const auto& r : c.query("SELECT TABLE_SCHEMA, TABLE_NAME FROM information_schema.TABLES WHERE TABLE_TYPE = "
-                               "'BASE TABLE' ORDER BY 1, 2",
+  // TABLE_ROWS is the engine's estimate (InnoDB's is rough), for progress only.
+  for (const auto& r : c.query("SELECT TABLE_SCHEMA, TABLE_NAME, TABLE_ROWS FROM information_schema.TABLES WHERE "
+                               "TABLE_TYPE = 'BASE TABLE' ORDER BY 1, 2",
                                "listing the tables")) {
-    if (r.size() == 2 && r[0] && r[1] && config_.wants(*r[0], *r[1])) {
+    if (r.size() == 3 && r[0] && r[1] && config_.wants(*r[0], *r[1])) {
       s->tables.emplace_back(*r[0], *r[1]);
+      const std::string gauge = "snapshot.table." + *r[0] + "." + *r[1] + ".";
+      if (r[2]) {
+        host().gauge(gauge + "rows_estimate", std::strtod(r[2]->c_str(), nullptr));
+      }
+      host().gauge(gauge + "rows", 0);
+      host().gauge(gauge + "done", 0);
     }
   }
   s->started_ms = host().nowMs();
@@ -202,6 +210,8 @@ void MysqlCdcSource::snapshotStep(int64_t rows) {
         s.result = nullptr;
         host().info("snapshot of " + db + "." + table + " done: " + std::to_string(s.rows_table) + " rows");
         host().gauge("snapshot_tables_done", static_cast<double>(s.table + 1));
+        host().gauge("snapshot.table." + db + "." + table + ".rows", static_cast<double>(s.rows_table));
+        host().gauge("snapshot.table." + db + "." + table + ".done", 1);
         ++s.table;
         break;
       }
@@ -232,6 +242,9 @@ void MysqlCdcSource::snapshotStep(int64_t rows) {
     }
     host().gauge("snapshot_rows", static_cast<double>(s.rows_total));
     if (produced > 0) {
+      if (s.result != nullptr) {
+        host().gauge("snapshot.table." + db + "." + table + ".rows", static_cast<double>(s.rows_table));
+      }
       return;
     }
   }

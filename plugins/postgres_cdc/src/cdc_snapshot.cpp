@@ -1,5 +1,6 @@
 // The initial snapshot and the calls that act on the server's catalogue.
 #include <algorithm>
+#include <cstdlib>
 
 #include "cdc_source.h"
 #include "change_encoder.h"
@@ -13,6 +14,11 @@ std::string qualified(const std::pair<std::string, std::string>& t) {
   return quoteIdent(t.first) + "." + quoteIdent(t.second);
 }
 
+// Progress gauges by the SDK's convention: snapshot.table.<schema.table>.rows|rows_estimate|done.
+std::string tableGauge(const std::pair<std::string, std::string>& t, const char* field) {
+  return "snapshot.table." + t.first + "." + t.second + "." + field;
+}
+
 }  // namespace
 
 void CdcSource::beginSnapshot(const std::string& snapshot_name, Lsn consistent) {
@@ -23,6 +29,7 @@ void CdcSource::beginSnapshot(const std::string& snapshot_name, Lsn consistent) 
   s.tables = ServerAdmin(conn).publishedTables(config_);
   s.consistent = consistent;
   s.started_ms = host().nowMs();
+  reportSnapshotTables(conn, s);
   host().info("snapshot of " + std::to_string(s.tables.size()) + " tables at " + formatLsn(consistent) +
               " starting");
   s.conn = &conn;
@@ -46,12 +53,31 @@ void CdcSource::resumeSnapshot(const Offset::SnapshotPos& pos) {
   if (s.table < s.tables.size() && s.tables[s.table] == at) {
     s.resume_key = pos.key;
   }
+  reportSnapshotTables(conn, s);
   host().info("resuming the snapshot at " + pos.schema + "." + pos.table +
               (s.resume_key.empty() ? std::string(" from its start") : " after its last delivered row") +
               " in a new transaction; changes since " + formatLsn(pos.consistent) +
               " are then replayed from the slot, so rows read now may show them early");
   snapshot_ = std::move(s);
   phase_ = Phase::kSnapshot;
+}
+
+// Every table with its row estimate (pg_class.reltuples, as of the last
+// ANALYZE or VACUUM; unknown before either), the ones already read done.
+void CdcSource::reportSnapshotTables(PgConn& conn, const Snapshot& s) {
+  for (size_t i = 0; i < s.tables.size(); ++i) {
+    const auto& t = s.tables[i];
+    PgResultPtr r = conn.execParams("SELECT reltuples::bigint FROM pg_class WHERE oid = to_regclass($1)",
+                                    {qualified(t)}, "estimating the rows of " + qualified(t));
+    if (PQntuples(r.get()) == 1 && !PQgetisnull(r.get(), 0, 0)) {
+      double estimate = std::strtod(PQgetvalue(r.get(), 0, 0), nullptr);
+      if (estimate >= 0) {
+        host().gauge(tableGauge(t, "rows_estimate"), estimate);
+      }
+    }
+    host().gauge(tableGauge(t, "rows"), 0);
+    host().gauge(tableGauge(t, "done"), i < s.table ? 1 : 0);
+  }
 }
 
 void CdcSource::snapshotStep(int64_t rows) {
@@ -165,7 +191,9 @@ void CdcSource::snapshotStep(int64_t rows) {
     }
     s.rows_table += n;
     s.rows_total += n;
+    host().gauge(tableGauge(table, "rows"), static_cast<double>(s.rows_table));
     if (!s.copy_open) {
+      host().gauge(tableGauge(table, "done"), 1);
       ++s.table;
     }
     if (n > 0) {

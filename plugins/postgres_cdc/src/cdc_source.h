@@ -102,6 +102,7 @@ class CdcSource final : public sdk::Source, private DecoderEvents {
   /// Continues an interrupted snapshot after its last delivered row, in a new
   /// transaction (the exported snapshot died with its connection).
   void resumeSnapshot(const Offset::SnapshotPos& pos);
+  void reportSnapshotTables(PgConn& conn, const Snapshot& s);
   void snapshotStep(int64_t rows);
   void startStreaming(Lsn from);
   void handleCopyMessage(std::string_view msg);
