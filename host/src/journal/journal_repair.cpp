@@ -90,6 +90,7 @@ Result<VerifyReport> verifyJournal(const std::filesystem::path& dir) {
         rep.segment = name;
         rep.reason = "seq_gap";
         rep.missing_from = segs[i].first > expected ? expected : 0;
+        rep.expected_seq = expected;
         rep.lines.push_back(name + ": starts at seq " + std::to_string(segs[i].first) + ", expected " +
                             std::to_string(expected));
         return rep;
@@ -206,6 +207,9 @@ Result<std::string> quarantineDamagedSegment(const std::filesystem::path& dir) {
     }
     const uint64_t highest = highestSeqIn(**file, *size);
     next_seq = highest >= it->first ? highest + 1 : it->first;
+    // A last segment that overlaps the one before it must not be replaced by
+    // one that overlaps it again: continue after the records kept.
+    next_seq = std::max(next_seq, rep->expected_seq);
   }
   if (Status s = createDirectoriesDurably(qdir); !s) {
     return s;

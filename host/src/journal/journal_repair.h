@@ -22,6 +22,8 @@ struct VerifyReport {
   std::string reason;
   /// For a seq_gap between segments: the first number no segment holds (0 otherwise).
   uint64_t missing_from = 0;
+  /// At a seq_gap: the seq the segment should have started with (the one after the kept records).
+  uint64_t expected_seq = 0;
   /// One line per finding, for the terminal.
   std::vector<std::string> lines;
 };

@@ -287,6 +287,35 @@ TEST(JournalRecoveryTest, QuarantiningTheActiveSegmentContinuesAfterItsHighestSe
   EXPECT_EQ(next->first, 21u) << "numbers of quarantined records are never reused";
 }
 
+// Found by fuzz_journal_recovery (seed regress_overlapping_last_segment): a
+// last segment named inside the numbers kept before it was replaced by a new
+// active segment of that same name, which overlapped again, so repair never
+// converged and the journal never opened.
+TEST(JournalRecoveryTest, QuarantiningALastSegmentThatOverlapsContinuesAfterTheKeptRecords) {
+  testing::TempDir dir;
+  JournalOptions o = fastOptions();
+  o.segment_bytes = 1024;
+  fill(dir.path(), o, 3, 10);
+  const auto segs = segmentsIn(dir.path());
+  ASSERT_GE(segs.size(), 3u);
+  uint64_t last_first = 0;
+  ASSERT_TRUE(parseSegmentFileName(segs.back().filename().string(), last_first));
+  ASSERT_LT(last_first, 30u) << "the last segment must hold more than one record";
+  // A stray copy of the first segment (seqs 1..) named after the last one's first seq.
+  fs::copy_file(segs.front(), dir.path() / segmentFileName(last_first + 1));
+  ASSERT_FALSE(Journal::open(dir.path(), o).isOk());
+  ASSERT_TRUE(quarantineDamagedSegment(dir.path()).isOk());
+  auto rep = verifyJournal(dir.path());
+  ASSERT_TRUE(rep.isOk());
+  EXPECT_FALSE(rep->damaged) << rep->lines.back();
+  auto j = Journal::open(dir.path(), o);
+  ASSERT_TRUE(j.isOk()) << j.status().toString();
+  auto next = (*j)->appendDurable("s", makeRecords(1, 31));
+  ASSERT_TRUE(next.isOk());
+  EXPECT_EQ(next->first, 31u);
+  expectAllReadable(**j, 31);
+}
+
 TEST(JournalRecoveryTest, ZeroFilledTailIsDropped) {
   testing::TempDir dir;
   fill(dir.path(), fastOptions(), 1, 4);
