@@ -19,6 +19,17 @@ struct CommandResult {
   std::string output;
 };
 
+/// The segment file of `dir` with the highest first seq.
+fs::path lastSegment(const fs::path& dir) {
+  fs::path seg;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    if (e.path().extension() == ".seg") {
+      seg = std::max(seg, e.path());
+    }
+  }
+  return seg;
+}
+
 CommandResult runJournalCommand(const DaemonHarness& d, const std::string& args) {
   const std::string cmd = std::string(STREAMHOST_TEST_DAEMON) + " --config /dev/null --data-dir " + d.dataDir().string() + " journal " +
                           args + " 2>&1";
@@ -54,12 +65,7 @@ TEST(JournalDamageTest, APipelineWithDamageBeforeItsTailFailsAloneAndIsRepairedW
 
   // A flipped byte in the middle of the active segment: acknowledged records follow it.
   const fs::path dir = d.dataDir() / "journal" / pl;
-  fs::path seg;
-  for (const auto& e : fs::directory_iterator(dir)) {
-    if (e.path().extension() == ".seg") {
-      seg = std::max(seg, e.path());
-    }
-  }
+  const fs::path seg = lastSegment(dir);
   const auto size = fs::file_size(seg);
   {
     std::fstream f(seg, std::ios::in | std::ios::out | std::ios::binary);
@@ -121,12 +127,7 @@ TEST(JournalDamageTest, DamageInTheLastFrameOfAcknowledgedRecordsIsNotCutAsATorn
   ASSERT_TRUE(d.stop(SIGTERM));
 
   const fs::path dir = d.dataDir() / "journal" / pl;
-  fs::path seg;
-  for (const auto& e : fs::directory_iterator(dir)) {
-    if (e.path().extension() == ".seg") {
-      seg = std::max(seg, e.path());
-    }
-  }
+  const fs::path seg = lastSegment(dir);
   const auto size = fs::file_size(seg);
   {
     // Inside the last record of the last frame: nothing valid follows it.

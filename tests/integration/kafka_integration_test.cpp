@@ -437,15 +437,6 @@ TEST_F(KafkaTest, TwoStreamsInOneGroupTogetherReadEverything) {
 class KafkaHealthTest : public KafkaTest {
  protected:
   KafkaHealthTest() : KafkaTest(DaemonOptions{{"--set", "health.check_interval_ms=200"}}) {}
-  /// The stream's attributes once a check that began after now has run.
-  Json afterACheck(const std::string& id) {
-    auto at = [&] { return api().get("/api/streams/" + id).json["data"]["attributes"]["health_checked_at"].str(); };
-    std::string first = at();
-    pollUntil([&] { return at() != first; }, 10s);
-    std::string second = at();
-    pollUntil([&] { return at() != second; }, 10s);
-    return api().get("/api/streams/" + id).json["data"]["attributes"];
-  }
 };
 
 // The mock cluster keeps 5 MiB of a partition and deletes its oldest message
@@ -468,7 +459,7 @@ TEST_F(KafkaHealthTest, ACommittedOffsetNearTheLogStartWarnsAndBehindItIsCritica
   HttpResponse off = api().get("/api/streams/" + id + "/offsets");
   ASSERT_EQ(off.json["data"]["attributes"]["position"]["partitions"][size_t{0}]["offset"].integer(), 100)
       << off.describe();
-  Json a = afterACheck(id);
+  Json a = attributesAfterAHealthCheck(api(), id);
   EXPECT_EQ(a["health"].str(), "ok") << a.dump();
 
   // Five messages a produce call, so the log start moves five at a time.
@@ -479,7 +470,7 @@ TEST_F(KafkaHealthTest, ACommittedOffsetNearTheLogStartWarnsAndBehindItIsCritica
     std::tie(low, high) = mock_.watermarks("ret", 0);
   }
   ASSERT_LE(low, 100) << "produced past the warning window: low " << low << ", high " << high;
-  a = afterACheck(id);
+  a = attributesAfterAHealthCheck(api(), id);
   ASSERT_EQ(a["health"].str(), "warning") << "low " << low << ", high " << high << ": " << a.dump();
   EXPECT_NE(a["health_reasons"][size_t{0}].str().find("within 10 % of the log start " + std::to_string(low)),
             std::string::npos)
@@ -492,7 +483,7 @@ TEST_F(KafkaHealthTest, ACommittedOffsetNearTheLogStartWarnsAndBehindItIsCritica
     mock_.produce("ret", big(5));
     std::tie(low, high) = mock_.watermarks("ret", 0);
   }
-  a = afterACheck(id);
+  a = attributesAfterAHealthCheck(api(), id);
   EXPECT_EQ(a["health"].str(), "critical") << a.dump();
   EXPECT_NE(a["health_reasons"][size_t{0}].str().find(std::to_string(low - 100) + " messages were deleted"),
             std::string::npos)

@@ -535,19 +535,6 @@ class MysqlHealthTest : public MysqlCdcTest {
     }
     MysqlCdcTest::TearDown();
   }
-  /// The stream's health once a check that began after now has run.
-  Json healthAfterACheck(const std::string& id) {
-    Json a;
-    std::string before = attributes(id)["health_checked_at"].str();
-    pollUntil(
-        [&] {
-          a = attributes(id);
-          return a["health_checked_at"].str() != before && !a["health_checked_at"].str().empty();
-        },
-        10s);
-    pollUntil([&] { return attributes(id)["health_checked_at"].str() != a["health_checked_at"].str(); }, 10s);
-    return attributes(id);
-  }
   std::string expiry_;
 };
 
@@ -582,18 +569,18 @@ TEST_F(MysqlHealthTest, APositionInTheOldestBinlogNearItsExpiryIsAWarning) {
   ASSERT_EQ(api().post("/api/streams/" + id + "/stop").status, 200);
 
   // The oldest file is the current one, which the server never purges.
-  Json a = healthAfterACheck(id);
+  Json a = attributesAfterAHealthCheck(api(), id);
   EXPECT_EQ(a["health"].str(), "ok") << a.dump();
 
   // 75 % of the expiry: still ok once the file is no longer current.
   ASSERT_TRUE(my().exec("SET GLOBAL binlog_expire_logs_seconds = 7200"));
   ASSERT_TRUE(my().exec("FLUSH BINARY LOGS"));
-  a = healthAfterACheck(id);
+  a = attributesAfterAHealthCheck(api(), id);
   EXPECT_EQ(a["health"].str(), "ok") << a.dump();
 
   // 5400 s is 80 % of 6750 s.
   ASSERT_TRUE(my().exec("SET GLOBAL binlog_expire_logs_seconds = 6700"));
-  a = healthAfterACheck(id);
+  a = attributesAfterAHealthCheck(api(), id);
   ASSERT_EQ(a["health"].str(), "warning") << a.dump();
   ASSERT_EQ(a["health_reasons"].size(), 1u) << a.dump();
   const std::string reason = a["health_reasons"][size_t{0}].str();
@@ -613,7 +600,7 @@ TEST_F(MysqlHealthTest, APositionInTheOldestBinlogNearItsExpiryIsAWarning) {
 
   // Past the expiry the warning says the next rotation purges the file.
   ASSERT_TRUE(my().exec("SET GLOBAL binlog_expire_logs_seconds = 5000"));
-  a = healthAfterACheck(id);
+  a = attributesAfterAHealthCheck(api(), id);
   EXPECT_EQ(a["health"].str(), "warning") << a.dump();
   EXPECT_NE(a["health_reasons"][size_t{0}].str().find("at its next binlog rotation"), std::string::npos) << a.dump();
 
@@ -623,7 +610,7 @@ TEST_F(MysqlHealthTest, APositionInTheOldestBinlogNearItsExpiryIsAWarning) {
   ASSERT_TRUE(db_.exec("INSERT INTO e VALUES (2)"));
   ASSERT_TRUE(tl.waitForRow(table("e"), 2));
   ASSERT_TRUE(pollUntil([&] { return attributes(id)["committed_offset"].str().rfind(file, 0) != 0; }, 10s));
-  a = healthAfterACheck(id);
+  a = attributesAfterAHealthCheck(api(), id);
   EXPECT_EQ(a["health"].str(), "ok") << a.dump();
 }
 

@@ -161,24 +161,6 @@ class PgOffsetsTest : public PgCdcFixture {
       ASSERT_TRUE(db_.exec("INSERT INTO load (pad) SELECT repeat('x', 1000) FROM generate_series(1, 64)"));
     }
   }
-  /// Waits for a health check that began after now.
-  Json freshAttributes(const std::string& id) {
-    std::string before = attributes(id)["health_checked_at"].str();
-    Json a;
-    int changes = 0;
-    pollUntil(
-        [&] {
-          a = attributes(id);
-          std::string at = a["health_checked_at"].str();
-          if (at != before) {
-            before = at;
-            ++changes;
-          }
-          return changes >= 2 || a["status"].str() == "error";
-        },
-        std::chrono::seconds(10), std::chrono::milliseconds(50));
-    return a;
-  }
   bool slotExists(const std::string& slot) { return slotState(db_, slot).has_value(); }
 
   static inline std::unique_ptr<PgServer> server_;
@@ -247,7 +229,7 @@ TEST_F(PgOffsetsTest, PausedStreamOverItsBudgetWarnsThenGoesToError) {
   ASSERT_EQ(api().post("/api/streams/" + id + "/pause").status, 200);
   ASSERT_TRUE(waitForStatus(api(), id, "paused"));
 
-  Json a = freshAttributes(id);
+  Json a = attributesAfterAHealthCheck(api(), id);
   EXPECT_EQ(a["health"].str(), "ok") << a.dump();
   // Half the budget at once, then step up to the warning zone (80 % of 4 MiB),
   // checking after each step.
@@ -255,7 +237,7 @@ TEST_F(PgOffsetsTest, PausedStreamOverItsBudgetWarnsThenGoesToError) {
   bool warned = false;
   for (int step = 0; step < 80 && !warned; ++step) {
     writeWal(64);
-    a = freshAttributes(id);
+    a = attributesAfterAHealthCheck(api(), id);
     ASSERT_NE(a["status"].str(), "error") << "went past the warning: " << a.dump();
     warned = a["health"].str() == "warning";
   }

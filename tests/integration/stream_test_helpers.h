@@ -41,6 +41,27 @@ inline std::string streamStatus(const HttpClient& c, const std::string& id) {
   return c.get("/api/streams/" + id).json["data"]["attributes"]["status"].str();
 }
 
+/// The stream's attributes once a source health check that began after this
+/// call has run (health_checked_at moved twice), or at once in error.
+inline Json attributesAfterAHealthCheck(const HttpClient& c, const std::string& id) {
+  auto attributes = [&] { return c.get("/api/streams/" + id).json["data"]["attributes"]; };
+  std::string before = attributes()["health_checked_at"].str();
+  Json a;
+  int changes = 0;
+  pollUntil(
+      [&] {
+        a = attributes();
+        std::string at = a["health_checked_at"].str();
+        if (at != before) {
+          before = at;
+          ++changes;
+        }
+        return changes >= 2 || a["status"].str() == "error";
+      },
+      10s, std::chrono::milliseconds(50));
+  return a;
+}
+
 /// Polls the stream until it has `status`; false (with the last status in the failure) on timeout.
 inline ::testing::AssertionResult waitForStatus(const HttpClient& c, const std::string& id, const std::string& status,
                                                 std::chrono::milliseconds timeout = 10s) {

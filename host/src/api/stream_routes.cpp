@@ -2,8 +2,6 @@
 
 #include <cmath>
 #include <map>
-#include <optional>
-#include <string_view>
 
 #include "api/body_fields.h"
 #include "api/json.h"
@@ -27,50 +25,18 @@ JsonObject requestsJson(const metrics::Bucket& b) {
   return o;
 }
 
-/// Snapshot progress from the connector's gauges named by the SDK's convention
-/// (snapshot.table.<table>.rows, .rows_estimate, .done); null when it has none.
+/// The snapshot block of a stream's metrics; null when its connector reports none.
 Poco::Dynamic::Var snapshotJson(const std::map<std::string, double>& gauges) {
-  constexpr std::string_view kPrefix = "snapshot.table.";
-  struct Table {
-    double rows = 0;
-    std::optional<double> estimate;
-    bool done = false;
-  };
-  std::map<std::string, Table> tables;
-  for (const auto& [name, value] : gauges) {
-    if (!std::isfinite(value)) {
-      continue;
-    }
-    std::string_view n = name;
-    size_t dot = n.rfind('.');
-    if (n.substr(0, kPrefix.size()) != kPrefix || dot == std::string_view::npos || dot <= kPrefix.size()) {
-      continue;
-    }
-    std::string_view field = n.substr(dot + 1);
-    if (field != "rows" && field != "rows_estimate" && field != "done") {
-      continue;
-    }
-    Table& t = tables[std::string(n.substr(kPrefix.size(), dot - kPrefix.size()))];
-    if (field == "rows") {
-      t.rows = value;
-    } else if (field == "rows_estimate") {
-      t.estimate = value;
-    } else {
-      t.done = value != 0;
-    }
-  }
+  const std::vector<metrics::TableProgress> tables = metrics::snapshotProgress(gauges);
   if (tables.empty()) {
     return Poco::Dynamic::Var();
   }
   JsonArray list = newArray();
-  for (const auto& [name, t] : tables) {
+  for (const auto& t : tables) {
     JsonObject o = newObject();
-    o->set("table", name);
-    o->set("rows_done", static_cast<int64_t>(t.rows));
-    // An estimate below what was read is stale: the bar then shows what is known.
-    o->set("rows_total", t.done ? Poco::Dynamic::Var(static_cast<int64_t>(t.rows))
-                        : t.estimate && *t.estimate >= t.rows ? Poco::Dynamic::Var(static_cast<int64_t>(*t.estimate))
-                                                              : Poco::Dynamic::Var());
+    o->set("table", t.table);
+    o->set("rows_done", t.rows_done);
+    o->set("rows_total", t.rows_total ? Poco::Dynamic::Var(*t.rows_total) : Poco::Dynamic::Var());
     o->set("done", t.done);
     list->add(o);
   }

@@ -231,7 +231,7 @@ Daemon::~Daemon() { stop(); }
 Status Daemon::start() {
   // Open every pipeline's journal first (recovery runs here), then resume streams.
   // Recovery must keep what the streams' committed offsets say is durable.
-  if (auto streams = parts_->store->listStreams({}, std::nullopt, 1000000)) {
+  if (auto streams = parts_->streams->all()) {
     for (const auto& st : *streams) {
       if (st.committed_seq > 0) {
         parts_->journals->requireAcknowledged(st.pipeline_id, st.committed_seq);

@@ -1,8 +1,52 @@
 #include "metrics/stream_metrics.h"
 
+#include <cmath>
+#include <string_view>
 #include <utility>
 
 namespace streamhost::metrics {
+
+std::vector<TableProgress> snapshotProgress(const std::map<std::string, double>& gauges) {
+  constexpr std::string_view kPrefix = "snapshot.table.";
+  struct Figures {
+    double rows = 0;
+    std::optional<double> estimate;
+    bool done = false;
+  };
+  std::map<std::string, Figures> tables;
+  for (const auto& [name, value] : gauges) {
+    const std::string_view n = name;
+    const size_t dot = n.rfind('.');
+    if (!std::isfinite(value) || !n.starts_with(kPrefix) || dot == std::string_view::npos || dot <= kPrefix.size()) {
+      continue;
+    }
+    const std::string_view field = n.substr(dot + 1);
+    if (field != "rows" && field != "rows_estimate" && field != "done") {
+      continue;
+    }
+    Figures& f = tables[std::string(n.substr(kPrefix.size(), dot - kPrefix.size()))];
+    if (field == "rows") {
+      f.rows = value;
+    } else if (field == "rows_estimate") {
+      f.estimate = value;
+    } else {
+      f.done = value != 0;
+    }
+  }
+  std::vector<TableProgress> out;
+  for (const auto& [name, f] : tables) {
+    TableProgress& t = out.emplace_back();
+    t.table = name;
+    t.rows_done = static_cast<int64_t>(f.rows);
+    t.done = f.done;
+    if (f.done) {
+      t.rows_total = t.rows_done;
+    } else if (f.estimate && *f.estimate >= f.rows) {
+      t.rows_total = static_cast<int64_t>(*f.estimate);
+    }
+  }
+  return out;
+}
 
 std::optional<Window> parseWindow(const std::string& text) {
   if (text == "1m") {

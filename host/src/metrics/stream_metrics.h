@@ -29,6 +29,19 @@ struct WindowSnapshot {
   std::vector<Bucket> series;
 };
 
+/// One table of a connector's initial snapshot.
+struct TableProgress {
+  std::string table;
+  int64_t rows_done = 0;
+  std::optional<int64_t> rows_total;  ///< the estimate, or the rows read once done; nullopt: unknown
+  bool done = false;
+};
+
+/// The tables named by gauges snapshot.table.<table>.rows|rows_estimate|done
+/// (the SDK's Host::snapshotTable), by name. An estimate below what was read
+/// is stale and dropped.
+std::vector<TableProgress> snapshotProgress(const std::map<std::string, double>& gauges);
+
 /// Counters of one stream. Thread-safe; workers add once per batch.
 class StreamMetrics {
  public:

@@ -5,10 +5,10 @@
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
-#include <ctime>
 
 #include "cdc_source.h"
 #include "server_check.h"
+#include "value_decoder.h"
 
 namespace streamhost::mycdc {
 namespace {
@@ -44,15 +44,6 @@ std::string duration(int64_t s) {
     return std::to_string(s / 60) + " min " + std::to_string(s % 60) + " s";
   }
   return std::to_string(s) + " s";
-}
-
-std::string utc(int64_t unix_s) {
-  std::time_t t = unix_s;
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
 }
 
 }  // namespace
@@ -161,9 +152,13 @@ sdk::SourceHealth MysqlCdcSource::sourceHealth(std::string_view committed_offset
       behind += static_cast<int64_t>(next->second);
     }
   }
-  h.source_json = src + ",\"position_file\":" + sdk::jsonQuote(o->file) + ",\"position_time\":" +
-                  (o->time_s > 0 ? sdk::jsonQuote(utc(o->time_s)) : std::string("null")) +
-                  ",\"bytes_behind\":" + (behind >= 0 ? std::to_string(behind) : std::string("null")) + "}";
+  src += ",\"position_file\":" + sdk::jsonQuote(o->file) + ",\"position_time\":";
+  if (o->time_s > 0) {
+    appendTimestampSeconds(src, o->time_s, 0, 0);
+  } else {
+    src += "null";
+  }
+  h.source_json = src + ",\"bytes_behind\":" + (behind >= 0 ? std::to_string(behind) : std::string("null")) + "}";
   if (logs.empty()) {
     return h;
   }

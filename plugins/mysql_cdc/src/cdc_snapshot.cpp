@@ -149,12 +149,7 @@ void MysqlCdcSource::beginSnapshot() {
                                "listing the tables")) {
     if (r.size() == 3 && r[0] && r[1] && config_.wants(*r[0], *r[1])) {
       s->tables.emplace_back(*r[0], *r[1]);
-      const std::string gauge = "snapshot.table." + *r[0] + "." + *r[1] + ".";
-      if (r[2]) {
-        host().gauge(gauge + "rows_estimate", std::strtod(r[2]->c_str(), nullptr));
-      }
-      host().gauge(gauge + "rows", 0);
-      host().gauge(gauge + "done", 0);
+      host().snapshotTable(*r[0] + "." + *r[1], 0, false, r[2] ? std::strtod(r[2]->c_str(), nullptr) : -1);
     }
   }
   s->started_ms = host().nowMs();
@@ -210,8 +205,7 @@ void MysqlCdcSource::snapshotStep(int64_t rows) {
         s.result = nullptr;
         host().info("snapshot of " + db + "." + table + " done: " + std::to_string(s.rows_table) + " rows");
         host().gauge("snapshot_tables_done", static_cast<double>(s.table + 1));
-        host().gauge("snapshot.table." + db + "." + table + ".rows", static_cast<double>(s.rows_table));
-        host().gauge("snapshot.table." + db + "." + table + ".done", 1);
+        host().snapshotTable(db + "." + table, static_cast<double>(s.rows_table), true);
         ++s.table;
         break;
       }
@@ -243,7 +237,7 @@ void MysqlCdcSource::snapshotStep(int64_t rows) {
     host().gauge("snapshot_rows", static_cast<double>(s.rows_total));
     if (produced > 0) {
       if (s.result != nullptr) {
-        host().gauge("snapshot.table." + db + "." + table + ".rows", static_cast<double>(s.rows_table));
+        host().snapshotTable(db + "." + table, static_cast<double>(s.rows_table), false);
       }
       return;
     }

@@ -120,29 +120,6 @@ void appendTime2(std::string& out, ByteReader& r, int fsp) {
   out += '"';
 }
 
-void appendTimestampSeconds(std::string& out, int64_t secs, int64_t micros, int fsp) {
-  if (secs == 0 && micros == 0) {
-    out += "\"0000-00-00 00:00:00";
-    appendFraction(out, 0, fsp);
-    out += '"';
-    return;
-  }
-  // Civil date from days since the epoch (Howard Hinnant's algorithm).
-  int64_t days = secs / 86400, rem = secs % 86400;
-  days += 719468;
-  int64_t era = days / 146097;
-  int64_t doe = days - era * 146097;
-  int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  int64_t y = yoe + era * 400, doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  int64_t mp = (5 * doy + 2) / 153, d = doy - (153 * mp + 2) / 5 + 1, m = mp < 10 ? mp + 3 : mp - 9;
-  out += '"';
-  appendDateParts(out, static_cast<uint64_t>(y + (m <= 2)), static_cast<uint64_t>(m), static_cast<uint64_t>(d));
-  out += 'T';
-  appendTimeParts(out, static_cast<uint64_t>(rem / 3600), static_cast<uint64_t>(rem / 60 % 60),
-                  static_cast<uint64_t>(rem % 60));
-  appendFraction(out, static_cast<uint64_t>(micros), fsp);
-  out += "Z\"";
-}
 
 size_t lengthBytes(uint32_t max_len) { return max_len < 256 ? 1 : 2; }
 
@@ -175,6 +152,30 @@ void appendInteger(std::string& out, const ColumnInfo& c, ByteReader& r) {
 }
 
 }  // namespace
+
+void appendTimestampSeconds(std::string& out, int64_t secs, int64_t micros, int fsp) {
+  if (secs == 0 && micros == 0) {
+    out += "\"0000-00-00 00:00:00";
+    appendFraction(out, 0, fsp);
+    out += '"';
+    return;
+  }
+  // Civil date from days since the epoch (Howard Hinnant's algorithm).
+  int64_t days = secs / 86400, rem = secs % 86400;
+  days += 719468;
+  int64_t era = days / 146097;
+  int64_t doe = days - era * 146097;
+  int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  int64_t y = yoe + era * 400, doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  int64_t mp = (5 * doy + 2) / 153, d = doy - (153 * mp + 2) / 5 + 1, m = mp < 10 ? mp + 3 : mp - 9;
+  out += '"';
+  appendDateParts(out, static_cast<uint64_t>(y + (m <= 2)), static_cast<uint64_t>(m), static_cast<uint64_t>(d));
+  out += 'T';
+  appendTimeParts(out, static_cast<uint64_t>(rem / 3600), static_cast<uint64_t>(rem / 60 % 60),
+                  static_cast<uint64_t>(rem % 60));
+  appendFraction(out, static_cast<uint64_t>(micros), fsp);
+  out += "Z\"";
+}
 
 size_t decimalSize(int precision, int scale) {
   int intg = precision - scale;

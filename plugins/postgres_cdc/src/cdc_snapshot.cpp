@@ -1,6 +1,7 @@
 // The initial snapshot and the calls that act on the server's catalogue.
 #include <algorithm>
 #include <cstdlib>
+#include <map>
 
 #include "cdc_source.h"
 #include "change_encoder.h"
@@ -14,10 +15,7 @@ std::string qualified(const std::pair<std::string, std::string>& t) {
   return quoteIdent(t.first) + "." + quoteIdent(t.second);
 }
 
-// Progress gauges by the SDK's convention: snapshot.table.<schema.table>.rows|rows_estimate|done.
-std::string tableGauge(const std::pair<std::string, std::string>& t, const char* field) {
-  return "snapshot.table." + t.first + "." + t.second + "." + field;
-}
+std::string displayName(const std::pair<std::string, std::string>& t) { return t.first + "." + t.second; }
 
 }  // namespace
 
@@ -63,20 +61,26 @@ void CdcSource::resumeSnapshot(const Offset::SnapshotPos& pos) {
 }
 
 // Every table with its row estimate (pg_class.reltuples, as of the last
-// ANALYZE or VACUUM; unknown before either), the ones already read done.
+// ANALYZE or VACUUM; -1 before either), the ones already read done. One
+// round trip whatever the number of tables.
 void CdcSource::reportSnapshotTables(PgConn& conn, const Snapshot& s) {
+  std::string names = "[";
+  for (const auto& t : s.tables) {
+    names += (names.size() > 1 ? "," : "") + std::string("[") + sdk::jsonQuote(t.first) + "," +
+             sdk::jsonQuote(t.second) + "]";
+  }
+  names += "]";
+  PgResultPtr r = conn.execParams(
+      "SELECT e->>0, e->>1, c.reltuples::bigint FROM json_array_elements($1::json) e "
+      "JOIN pg_namespace n ON n.nspname = e->>0 JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = e->>1",
+      {names}, "estimating the rows of the snapshot's tables");
+  std::map<std::pair<std::string, std::string>, double> estimates;
+  for (int i = 0; i < PQntuples(r.get()); ++i) {
+    estimates[{PQgetvalue(r.get(), i, 0), PQgetvalue(r.get(), i, 1)}] = std::strtod(PQgetvalue(r.get(), i, 2), nullptr);
+  }
   for (size_t i = 0; i < s.tables.size(); ++i) {
-    const auto& t = s.tables[i];
-    PgResultPtr r = conn.execParams("SELECT reltuples::bigint FROM pg_class WHERE oid = to_regclass($1)",
-                                    {qualified(t)}, "estimating the rows of " + qualified(t));
-    if (PQntuples(r.get()) == 1 && !PQgetisnull(r.get(), 0, 0)) {
-      double estimate = std::strtod(PQgetvalue(r.get(), 0, 0), nullptr);
-      if (estimate >= 0) {
-        host().gauge(tableGauge(t, "rows_estimate"), estimate);
-      }
-    }
-    host().gauge(tableGauge(t, "rows"), 0);
-    host().gauge(tableGauge(t, "done"), i < s.table ? 1 : 0);
+    auto e = estimates.find(s.tables[i]);
+    host().snapshotTable(displayName(s.tables[i]), 0, i < s.table, e == estimates.end() ? -1 : e->second);
   }
 }
 
@@ -191,9 +195,8 @@ void CdcSource::snapshotStep(int64_t rows) {
     }
     s.rows_table += n;
     s.rows_total += n;
-    host().gauge(tableGauge(table, "rows"), static_cast<double>(s.rows_table));
+    host().snapshotTable(displayName(table), static_cast<double>(s.rows_table), !s.copy_open);
     if (!s.copy_open) {
-      host().gauge(tableGauge(table, "done"), 1);
       ++s.table;
     }
     if (n > 0) {

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <map>
+
 #include "metrics/metrics_registry.h"
 #include "metrics/stream_metrics.h"
 
@@ -72,6 +75,30 @@ TEST(MetricsRegistryTest, PrometheusTextCarriesStreamAndHttpSeries) {
   EXPECT_NE(text.find("status=\"paused\"} 0"), std::string::npos);
   EXPECT_NE(text.find("streamhost_http_requests_total{route=\"/api/streams\",method=\"GET\",code=\"200\"} 1"),
             std::string::npos);
+}
+
+
+TEST(SnapshotProgressTest, ReadsTablesFromTheGaugeConventionAndDropsAStaleEstimate) {
+  const std::map<std::string, double> gauges{
+      {"snapshot.table.public.orders.rows", 40},  {"snapshot.table.public.orders.rows_estimate", 100},
+      {"snapshot.table.public.orders.done", 0},   {"snapshot.table.shop.items.rows", 70},
+      {"snapshot.table.shop.items.rows_estimate", 50}, {"snapshot.table.shop.items.done", 0},
+      {"snapshot.table.a.b.c.rows", 9},           {"snapshot.table.a.b.c.done", 1},
+      {"snapshot.table.x.rows", std::nan("")},    {"snapshot.table.y.other", 3},
+      {"snapshot_rows", 119},                     {"lag.t.0", 5}};
+  const std::vector<TableProgress> t = snapshotProgress(gauges);
+  ASSERT_EQ(t.size(), 3u);
+  EXPECT_EQ(t[0].table, "a.b.c");
+  EXPECT_EQ(t[0].rows_done, 9);
+  EXPECT_TRUE(t[0].done);
+  EXPECT_EQ(t[0].rows_total, 9) << "a done table's total is what was read";
+  EXPECT_EQ(t[1].table, "public.orders");
+  EXPECT_EQ(t[1].rows_total, 100);
+  EXPECT_FALSE(t[1].done);
+  EXPECT_EQ(t[2].table, "shop.items");
+  EXPECT_EQ(t[2].rows_done, 70);
+  EXPECT_FALSE(t[2].rows_total.has_value()) << "an estimate below what was read is stale";
+  EXPECT_TRUE(snapshotProgress({{"snapshot_rows", 3}}).empty());
 }
 
 }  // namespace

@@ -59,6 +59,17 @@ class Host {
 
   int64_t nowMs() const { return api_->now_ms(ctx_); }
   void gauge(std::string_view name, double value) const { api_->gauge_set(ctx_, toStr(name), value); }
+  /// Snapshot progress of one table, as the gauges the host shows per table
+  /// (snapshot.table.<table>.rows|done|rows_estimate): rows read so far,
+  /// whether it is read whole, and the server's estimate when `estimate` >= 0.
+  void snapshotTable(std::string_view table, double rows, bool done, double estimate = -1) const {
+    const std::string prefix = "snapshot.table." + std::string(table) + ".";
+    gauge(prefix + "rows", rows);
+    gauge(prefix + "done", done ? 1 : 0);
+    if (estimate >= 0) {
+      gauge(prefix + "rows_estimate", estimate);
+    }
+  }
   void count(std::string_view name, int64_t delta = 1) const { api_->counter_add(ctx_, toStr(name), delta); }
 
   std::optional<std::string> stateGet(std::string_view key) const {
